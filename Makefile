@@ -1,0 +1,48 @@
+# 反诈助手: `make run` starts the bot with its chat page, `make test` runs every test.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+PY := .venv/bin/python
+RASA := .venv/bin/rasa
+MODEL := models/fanzha.tar.gz
+TRAINING_DATA := data/nlu data/rules data/stories
+TRAINING_FILES := config.yml domain.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml data/jieba/*)
+KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml) $(wildcard bot/knowledge/*.py)
+
+.PHONY: install test-deps knowledge train run shell test bench clean
+
+.venv/.synced: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.synced
+
+var/knowledge.db: $(KNOWLEDGE_FILES) .venv/.synced
+	$(PY) -m bot.knowledge.loader
+
+knowledge: var/knowledge.db
+
+# Rasa retrains only when config, domain or training data changed.
+$(MODEL): $(TRAINING_FILES) .venv/.synced
+	$(RASA) train --data $(TRAINING_DATA) --fixed-model-name fanzha --out models
+
+train: $(MODEL)
+
+run: install knowledge train
+	bash scripts/run.sh
+
+shell: install knowledge train
+	bash scripts/run.sh shell
+
+# Debian packages the browser tests need.
+test-deps:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: install test-deps knowledge train
+	$(PY) -m pytest
+
+bench: install knowledge train
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf models results var .rasa

@@ -1,0 +1,1 @@
+"""反诈助手 core: knowledge store, text checks and channels."""

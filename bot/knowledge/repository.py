@@ -1,0 +1,178 @@
+"""Read access to the knowledge store: one method per question the bot answers.
+
+The engine is created on first use, never at import, so importing the action
+server does not touch the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from bot import settings
+from bot.knowledge import models
+from bot.scam_types import ScamType
+
+
+@dataclass(frozen=True)
+class Citation:
+    outlet: str
+    date: str
+
+    def __str__(self) -> str:
+        return f"来源：{self.outlet}，{self.date}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A statistic as written in its source."""
+
+    metric: str
+    subject: str
+    value: str
+    unit: str
+    period: str
+    year: Optional[int]
+    scope: str
+    quote: str
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    id: str
+    label: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LawFact:
+    topic: str
+    statement: str
+    quote: Optional[str]
+    citation: Optional[Citation]
+    statute: Optional[str]
+
+
+@dataclass(frozen=True)
+class Hotline:
+    number: str
+    name: str
+    callable: bool
+    summary: str
+    details: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Guidance:
+    topic: str
+    title: str
+    intro: str
+    steps: tuple[str, ...]
+    closing: str
+
+
+def _citation(source: Optional[models.Source]) -> Optional[Citation]:
+    return Citation(source.outlet, source.date.isoformat()) if source else None
+
+
+def _score(text: str, keywords: Sequence[str]) -> int:
+    """Total length of the keywords found in `text` (longer matches weigh more)."""
+    return sum(len(k) for k in keywords if k and k in text)
+
+
+class KnowledgeRepository:
+    """Answers questions from the knowledge store at `url` (default: settings)."""
+
+    def __init__(self, url: Optional[str] = None) -> None:
+        self._url = url
+        self._engine: Optional[Engine] = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from bot.knowledge.loader import engine_for
+
+            self._engine = engine_for(self._url or settings.database_url())
+        return self._engine
+
+    def dispose(self) -> None:
+        """Close pooled connections (tests, shutdown)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def _all(self, statement):
+        with Session(self.engine) as session:
+            return session.execute(statement).unique().scalars().all()
+
+    def metrics(self) -> list[MetricInfo]:
+        """Every metric, in the order of data/knowledge/metrics.yml."""
+        rows = self._all(select(models.Metric).order_by(models.Metric.position))
+        return [MetricInfo(r.id, r.label, tuple(r.keywords)) for r in rows]
+
+    def metric_in(self, text: str) -> Optional[MetricInfo]:
+        """The metric whose keywords best match `text`, if any matches."""
+        best = max(self.metrics(), key=lambda m: _score(text, m.keywords), default=None)
+        return best if best and _score(text, best.keywords) else None
+
+    def figures(self, metric: Optional[str] = None, year: Optional[int] = None) -> list[Figure]:
+        """Statistics filtered by metric id and year, in metric then file order."""
+        statement = (
+            select(models.Statistic)
+            .join(models.Metric, models.Statistic.metric_id == models.Metric.id)
+            .order_by(models.Metric.position, models.Statistic.position)
+        )
+        if metric:
+            statement = statement.where(models.Statistic.metric_id == metric)
+        if year is not None:
+            statement = statement.where(models.Statistic.year == year)
+        return [
+            Figure(r.metric_id, r.subject, r.value, r.unit, r.period, r.year, r.scope,
+                   r.quote, _citation(r.source))
+            for r in self._all(statement)
+        ]
+
+    def years(self) -> list[int]:
+        """Years that have at least one figure, ascending."""
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(models.Statistic.year).where(models.Statistic.year.is_not(None)).distinct()
+            )
+            return sorted(y for (y,) in rows)
+
+    def law_facts(self, text: str, limit: int = 3) -> list[LawFact]:
+        """Law facts whose keywords best match `text`, best first."""
+        rows = self._all(select(models.LawFact).order_by(models.LawFact.position))
+        scored = sorted(
+            ((_score(text, r.keywords), r.position, r) for r in rows), key=lambda t: (-t[0], t[1])
+        )
+        return [
+            LawFact(r.topic, r.statement, r.quote, _citation(r.source), r.statute)
+            for score, _, r in scored[:limit]
+            if score
+        ]
+
+    def hotlines(self) -> list[Hotline]:
+        """All hotlines in file order (110 and 96110 first)."""
+        rows = self._all(select(models.Hotline).order_by(models.Hotline.position))
+        return [Hotline(r.number, r.name, r.callable, r.summary, tuple(r.details)) for r in rows]
+
+    def guidance(self, topic: str) -> Optional[Guidance]:
+        """The ordered guidance for one of the core topics."""
+        with Session(self.engine) as session:
+            r = session.get(models.Guidance, topic)
+            return Guidance(r.topic, r.title, r.intro, tuple(r.steps), r.closing) if r else None
+
+    def scam_types(self) -> list[ScamType]:
+        """Every scam type with its signs and advice."""
+        rows = self._all(select(models.ScamTypeRow).order_by(models.ScamTypeRow.position))
+        return [
+            ScamType(r.id, r.name, tuple(r.aliases), tuple(r.keywords), tuple(r.signs),
+                     tuple(r.advice))
+            for r in rows
+        ]
