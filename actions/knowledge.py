@@ -36,12 +36,13 @@ class ActionAnswerHotline(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         text = user_text(tracker)
         hotlines = repository.hotlines()
-        asked = [h for h in hotlines if h.number in text]
+        asked = [h for h in hotlines if h.mentioned_in(text)]
         if len(asked) == 1:
             h = asked[0]
             dispatcher.utter_message(text=f"{format_hotline(h)}\n{bullet_lines(h.details)}")
         else:
-            lines = "\n".join(f"• {format_hotline(h)}" for h in hotlines)
+            shown = asked or [h for h in hotlines if h.essential]
+            lines = "\n".join(f"• {format_hotline(h)}" for h in shown)
             dispatcher.utter_message(text=f"记住这几个号码：\n{lines}")
         return []
 

@@ -17,3 +17,13 @@ def var_dir() -> Path:
 def database_url() -> str:
     """SQLAlchemy URL of the knowledge store: `DATABASE_URL`, else a SQLite file."""
     return os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir() / 'knowledge.db'}"
+
+
+def action_timeout() -> float:
+    """Seconds Rasa waits for the action server before the fallback reply (`ACTION_TIMEOUT`)."""
+    return float(os.environ.get("ACTION_TIMEOUT", "5"))
+
+
+def rate_limit() -> int:
+    """Messages one sender may send per minute (`RATE_LIMIT_PER_MINUTE`)."""
+    return int(os.environ.get("RATE_LIMIT_PER_MINUTE", "20"))

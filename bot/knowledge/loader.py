@@ -70,7 +70,8 @@ def rows(directory: Path) -> list[Base]:
     for i, h in enumerate(read_yaml(directory, "hotlines")):
         out.append(
             Hotline(number=str(h["number"]), position=i, name=h["name"],
-                    callable=bool(h["callable"]), summary=h["summary"],
+                    callable=bool(h["callable"]), essential=bool(h.get("essential")),
+                    summary=h["summary"],
                     details=h.get("details") or [])
         )
     for g in read_yaml(directory, "guidance"):

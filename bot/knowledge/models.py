@@ -77,6 +77,7 @@ class Hotline(Base):
     position = Column(Integer, nullable=False)
     name = Column(Text, nullable=False)
     callable = Column(Boolean, nullable=False)
+    essential = Column(Boolean, nullable=False, default=False)
     summary = Column(Text, nullable=False)
     details = Column(JSON, nullable=False)
 

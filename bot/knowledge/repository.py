@@ -6,6 +6,7 @@ server does not touch the database.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -63,8 +64,15 @@ class Hotline:
     number: str
     name: str
     callable: bool
+    essential: bool
     summary: str
     details: tuple[str, ...]
+
+    def mentioned_in(self, text: str) -> bool:
+        """Whether `text` names this number or its organisation (e.g. 工商银行)."""
+        short_name = self.name.removeprefix("中国").removesuffix("客服").removesuffix("官方")
+        named = re.search(rf"(?<!\d){re.escape(self.number)}(?!\d)", text)
+        return bool(named) or short_name in text
 
 
 @dataclass(frozen=True)
@@ -158,9 +166,12 @@ class KnowledgeRepository:
         ]
 
     def hotlines(self) -> list[Hotline]:
-        """All hotlines in file order (110 and 96110 first)."""
+        """All hotlines in file order, the essential ones (110, 96110, 12381) first."""
         rows = self._all(select(models.Hotline).order_by(models.Hotline.position))
-        return [Hotline(r.number, r.name, r.callable, r.summary, tuple(r.details)) for r in rows]
+        return [
+            Hotline(r.number, r.name, r.callable, r.essential, r.summary, tuple(r.details))
+            for r in rows
+        ]
 
     def guidance(self, topic: str) -> Optional[Guidance]:
         """The ordered guidance for one of the core topics."""

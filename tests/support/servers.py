@@ -84,7 +84,7 @@ def rasa_server(
     port = port or free_port()
     credentials_file = workdir / f"credentials-{port}.yml"
     endpoints_file = workdir / f"endpoints-{port}.yml"
-    credentials_file.write_text(yaml.safe_dump(credentials or {"rest": None}))
+    credentials_file.write_text(yaml.safe_dump(credentials or {"bot.channels.rest.RestInput": None}))
     endpoints_file.write_text(
         yaml.safe_dump({"action_endpoint": {"url": action_url}, **(endpoints or {})})
     )

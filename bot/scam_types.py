@@ -1,0 +1,113 @@
+"""Recognize the kind of scam a user's story describes.
+
+Pure Python: the types come from `data/knowledge/scam_types.yml` (via
+`load_scam_types` here, or the knowledge store), and `recognize` ranks them
+by the aliases and keywords found in the text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import yaml
+
+#: An alias (a name of the type, e.g. 杀猪盘) outweighs any single keyword.
+ALIAS_BONUS = 5.0
+#: Below this score a type is not reported (unrelated text returns []).
+MIN_SCORE = 2.5
+#: Further results must reach this share of the best score.
+RELATIVE_CUTOFF = 0.5
+
+_SPACES = re.compile(r"\s+")
+#: Common variant spellings in users' messages, mapped to the form the data uses.
+_VARIANTS = (("帐", "账"), ("身分证", "身份证"))
+
+
+@dataclass(frozen=True)
+class ScamType:
+    """A kind of scam with the words that point to it and what to do."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    keywords: tuple[str, ...]
+    signs: tuple[str, ...]
+    advice: tuple[str, ...]
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width, case-folded, without whitespace, variants unified."""
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", text).casefold())
+    for variant, standard in _VARIANTS:
+        text = text.replace(variant, standard)
+    return text
+
+
+def term_weight(term: str) -> float:
+    """Longer terms are more specific: 1 char 0.5, 2 chars 1, 3 chars 1.5, 4+ chars 2."""
+    return min(len(term), 4) / 2
+
+
+def _is_latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _bounded(text: str, term: str, start: int) -> bool:
+    """Whether a Latin edge of `term` (AI, QQ, ETC) is not inside a longer Latin word."""
+    end = start + len(term)
+    if _is_latin(term[0]) and start > 0 and _is_latin(text[start - 1]):
+        return False
+    return not (_is_latin(term[-1]) and end < len(text) and _is_latin(text[end]))
+
+
+def score(text: str, scam_type: ScamType) -> float:
+    """How strongly normalized `text` points to `scam_type` (0 when not at all).
+
+    Terms are matched longest first; a term overlapping an already matched
+    one is not counted again, so 带我投资 does not also count 投资.
+    """
+    terms = {normalize(k): False for k in scam_type.keywords}
+    terms.update({normalize(a): True for a in scam_type.aliases})
+    taken = [False] * len(text)
+    total = 0.0
+    for term in sorted(terms, key=len, reverse=True):
+        if not term:
+            continue
+        start = text.find(term)
+        while start != -1:
+            end = start + len(term)
+            if not any(taken[start:end]) and _bounded(text, term, start):
+                taken[start:end] = [True] * len(term)
+                total += term_weight(term) + (ALIAS_BONUS if terms[term] else 0.0)
+                break  # each term counts once
+            start = text.find(term, start + 1)
+    return total
+
+
+def recognize(text: str, scam_types: Sequence[ScamType], limit: int = 2) -> list[ScamType]:
+    """The types that best match a user's story, most likely first; [] if none fits."""
+    normalized = normalize(text)
+    scored = [(score(normalized, t), i, t) for i, t in enumerate(scam_types)]
+    scored = [s for s in scored if s[0] >= MIN_SCORE]
+    if not scored:
+        return []
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    best = scored[0][0]
+    return [t for s, _, t in scored if s >= best * RELATIVE_CUTOFF][:limit]
+
+
+def load_scam_types(path: str | Path) -> list[ScamType]:
+    """Read the `scam_types` list of a scam_types.yml file."""
+    with open(path, encoding="utf-8") as f:
+        entries = yaml.safe_load(f)["scam_types"] or []
+    return [
+        ScamType(
+            id=e["id"], name=e["name"], aliases=tuple(e["aliases"]),
+            keywords=tuple(e["keywords"]), signs=tuple(e["signs"]), advice=tuple(e["advice"]),
+        )
+        for e in entries
+    ]

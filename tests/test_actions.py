@@ -1,0 +1,161 @@
+"""Every custom action against the real store, with a CollectingDispatcher and the real domain."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.store
+from actions.guidance import ActionGiveGuidance
+from actions.knowledge import ActionAnswerHotline, ActionAnswerLaw, ActionAnswerScamType
+from actions.statistics import ActionAnswerStatistics
+from tests.support.trackers import tracker_for
+
+
+@pytest.fixture(autouse=True)
+def store(monkeypatch, database_url):
+    """Point the actions' shared repository at the test store."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    actions.store.repository.dispose()
+    yield
+    actions.store.repository.dispose()
+
+
+@pytest.fixture(scope="session")
+def domain():
+    import yaml
+
+    with open("domain.yml", encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+async def run(action, tracker, domain) -> tuple[str, list]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, domain)
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages), events
+
+
+def slots_of(events: list) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+@pytest.mark.parametrize(
+    "intent, text, expected",
+    [
+        ("lost_money", "我被骗了两万怎么办", ["110", "止付", "证据"]),
+        ("suspected_scam_call", "有人打电话说我涉嫌洗钱", ["96110", "验证码"]),
+        ("selling_card", "有人要租我的银行卡", ["帮信", "违法"]),
+        ("app_verification", "这个app是真的吗", ["应用商店", "国家反诈中心"]),
+    ],
+)
+async def test_guidance_for_core_topics(domain, intent, text, expected):
+    reply, _ = await run(ActionGiveGuidance(), tracker_for(text, intent), domain)
+    for word in expected:
+        assert word in reply
+    assert re.search(r"^1\. ", reply, re.M), "steps are numbered"
+
+
+async def test_suspicious_call_names_the_scam_type(domain):
+    text = "有个自称公安局的打电话，说我涉嫌洗钱，要我把钱转到安全账户"
+    reply, _ = await run(ActionGiveGuidance(), tracker_for(text, "suspected_scam_call"), domain)
+    assert "冒充公检法" in reply
+
+
+async def test_guidance_never_asks_for_secrets(domain):
+    for intent in ("lost_money", "suspected_scam_call", "selling_card", "app_verification"):
+        reply, _ = await run(ActionGiveGuidance(), tracker_for("/" + intent, intent), domain)
+        assert not re.search(r"(告诉|发给|提供)我.{0,6}(卡号|密码|验证码)", reply)
+
+
+async def test_statistics_follow_ups_keep_context(domain, repository):
+    action = ActionAnswerStatistics()
+    cases_2021 = {f.value + f.unit for f in repository.figures("cases_solved", 2021)}
+    reply, events = await run(
+        action, tracker_for("2021年破获了多少案件", "ask_statistics", {"year": "2021"}), domain
+    )
+    assert cases_2021 and all(v in reply for v in cases_2021)
+    assert "来源：" in reply
+    context = slots_of(events)
+    assert context == {"stat_metric": "cases_solved", "stat_year": "2021"}
+
+    reply, events = await run(action, tracker_for("那抓了多少人", "ask_statistics", slots=context), domain)
+    suspects_2021 = {f.value + f.unit for f in repository.figures("suspects_arrested", 2021)}
+    assert suspects_2021 and all(v in reply for v in suspects_2021)
+    context = slots_of(events)
+    assert context == {"stat_metric": "suspects_arrested", "stat_year": "2021"}
+
+    reply, events = await run(
+        action, tracker_for("2020年呢", "ask_statistics", {"year": "2020"}, slots=context), domain
+    )
+    suspects_2020 = {f.value + f.unit for f in repository.figures("suspects_arrested", 2020)}
+    assert suspects_2020 and all(v in reply for v in suspects_2020)
+    assert "36.1万名" in reply
+    assert slots_of(events) == {"stat_metric": "suspects_arrested", "stat_year": "2020"}
+
+
+async def test_statistics_for_a_year_without_data_says_so(domain):
+    reply, _ = await run(
+        ActionAnswerStatistics(),
+        tracker_for("2019年破获了多少案件", "ask_statistics", {"year": "2019"}),
+        domain,
+    )
+    assert "没有2019年" in reply
+
+
+async def test_statistics_for_an_unknown_figure_says_so(domain):
+    reply, events = await run(
+        ActionAnswerStatistics(), tracker_for("骗子的平均年龄是多少", "ask_statistics"), domain
+    )
+    assert "没有这个数字" in reply
+    assert events == []
+
+
+@pytest.mark.parametrize(
+    "text, entities",
+    [
+        ("2021年破获了多少案件", {"year": "2021"}),
+        ("2020年止付冻结了多少钱", {"year": "2020"}),
+        ("拦截了多少诈骗电话", {}),
+        ("2023年的数据", {"year": "2023"}),
+        ("反诈工作成效怎么样", {}),
+    ],
+)
+async def test_every_stated_figure_is_in_the_store_with_its_source(domain, repository, text, entities):
+    reply, _ = await run(ActionAnswerStatistics(), tracker_for(text, "ask_statistics", entities), domain)
+    stated = {f.value + f.unit: f for f in repository.figures()}
+    lines = [line for line in reply.splitlines() if line.startswith("• ")]
+    assert lines
+    for line in lines:
+        assert any(figure in line for figure in stated), line
+        assert "来源：" in line and re.search(r"\d{4}-\d{2}-\d{2}", line)
+
+
+async def test_hotlines_never_present_12381_as_a_number_to_call(domain):
+    reply, _ = await run(ActionAnswerHotline(), tracker_for("反诈电话是多少", "ask_hotline"), domain)
+    assert "110" in reply and "96110" in reply
+    assert not re.search(r"(拨打|打|call|回拨)\s*12381", reply)
+
+
+async def test_hotline_asked_about_by_number(domain):
+    reply, _ = await run(ActionAnswerHotline(), tracker_for("12381发短信给我是怎么回事", "ask_hotline"), domain)
+    assert reply.startswith("12381")
+    assert "短信" in reply
+
+
+async def test_law_answer_cites_its_source(domain):
+    reply, _ = await run(ActionAnswerLaw(), tracker_for("反诈法什么时候施行的", "ask_law"), domain)
+    assert "2022年12月1日" in reply
+    assert "来源：" in reply or "依据：" in reply
+
+
+async def test_scam_type_explained(domain):
+    reply, _ = await run(ActionAnswerScamType(), tracker_for("什么是杀猪盘", "ask_scam_type"), domain)
+    assert "杀猪盘" in reply and "常见特征" in reply
+
+
+async def test_scam_type_unknown_lists_the_common_ones(domain, repository):
+    reply, _ = await run(ActionAnswerScamType(), tracker_for("有哪些骗局", "ask_scam_type"), domain)
+    assert all(t.name in reply for t in repository.scam_types())

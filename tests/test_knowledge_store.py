@@ -1,0 +1,83 @@
+"""The knowledge store built from data/knowledge/ into a real SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot import settings
+from bot.knowledge import KnowledgeRepository
+from bot.knowledge.loader import build
+
+FILES = ("sources", "metrics", "statistics", "law", "hotlines", "guidance", "scam_types")
+
+
+def yaml_count() -> int:
+    total = 0
+    for name in FILES:
+        with open(settings.KNOWLEDGE_DIR / f"{name}.yml", encoding="utf-8") as f:
+            total += len(yaml.safe_load(f)[name])
+    return total
+
+
+def test_build_loads_every_entry_and_can_rebuild(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sub' / 'store.db'}"
+    assert build(url) == yaml_count()
+    assert build(url) == yaml_count()
+    repo = KnowledgeRepository(url)
+    assert len(repo.figures()) == len(yaml.safe_load(open(settings.KNOWLEDGE_DIR / "statistics.yml"))["statistics"])
+    repo.dispose()
+
+
+def test_engine_is_created_lazily():
+    repo = KnowledgeRepository("sqlite:////nonexistent-dir/never-opened.db")
+    assert repo._engine is None
+
+
+def test_figures_filter_by_metric_and_year(repository):
+    figures = repository.figures("cases_solved", 2020)
+    assert figures and all(f.metric == "cases_solved" and f.year == 2020 for f in figures)
+    assert any(f.value == "32.2万" and f.unit == "起" for f in figures)
+    assert all(f.citation.outlet and f.citation.date for f in figures)
+
+
+def test_every_figure_is_stated_as_written_in_its_quote(repository):
+    for f in repository.figures():
+        assert f.value in f.quote, f
+
+
+@pytest.mark.parametrize(
+    "question, metric",
+    [
+        ("2021年破获了多少案件", "cases_solved"),
+        ("那抓了多少人", "suspects_arrested"),
+        ("抓获犯罪嫌疑人呢", "suspects_arrested"),
+    ],
+)
+def test_metric_in_question(repository, question, metric):
+    assert repository.metric_in(question).id == metric
+
+
+def test_metric_in_unrelated_text_is_none(repository):
+    assert repository.metric_in("今天天气怎么样") is None
+
+
+def test_years_cover_the_sources(repository):
+    assert {2020, 2021, 2023} <= set(repository.years())
+
+
+def test_hotlines_mark_12381_as_not_callable(repository):
+    hotlines = {h.number: h for h in repository.hotlines()}
+    assert hotlines["110"].callable and hotlines["96110"].callable
+    assert not hotlines["12381"].callable
+
+
+@pytest.mark.parametrize("topic", ["suspected_scam_call", "lost_money", "selling_card", "app_verification"])
+def test_guidance_exists_for_each_core_topic(repository, topic):
+    guidance = repository.guidance(topic)
+    assert guidance is not None and len(guidance.steps) >= 3
+
+
+def test_law_facts_match_keywords(repository):
+    facts = repository.law_facts("反电信网络诈骗法什么时候施行")
+    assert facts and any("2022年12月1日" in f.statement for f in facts)
