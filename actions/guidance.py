@@ -30,5 +30,5 @@ class ActionGiveGuidance(Action):
         dispatcher.utter_message(text=format_guidance(guidance))
         if topic == "suspected_scam_call":
             for scam_type in recognize(user_text(tracker), repository.scam_types(), limit=1):
-                dispatcher.utter_message(text=f"听起来像是{format_scam_type(scam_type)}")
+                dispatcher.utter_message(text=format_scam_type(scam_type, lead="这很像这类骗局："))
         return []

@@ -20,9 +20,9 @@ def format_law_fact(fact: LawFact) -> str:
     return f"{fact.statement}（依据：{fact.statute}）" if fact.statute else fact.statement
 
 
-def format_scam_type(t: ScamType) -> str:
+def format_scam_type(t: ScamType, lead: str = "") -> str:
     return (
-        f"【{t.name}】常见特征：\n{bullet_lines(t.signs)}\n"
+        f"{lead}【{t.name}】\n常见特征：\n{bullet_lines(t.signs)}\n"
         f"现在该做的：\n{bullet_lines(t.advice)}"
     )
 

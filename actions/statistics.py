@@ -13,6 +13,7 @@ from actions.store import latest_entity, repository, user_text
 from bot.knowledge.repository import Figure
 
 MAX_FIGURES = 4
+NATIONAL = "全国"
 QUANTITY_CUE = re.compile(r"多少|几[个起名人次条万亿]|数字|数据|数量|总共|一共")
 
 
@@ -54,10 +55,11 @@ class ActionAnswerStatistics(Action):
         labels = {m.id: m.label for m in repository.metrics()}
 
         if metric_id is None and QUANTITY_CUE.search(text) and named_year is None:
-            dispatcher.utter_message(text=self._no_such_figure(repository.figures()))
+            dispatcher.utter_message(text=self._no_such_figure(repository.figures(scope=NATIONAL)))
             return []
 
-        figures = repository.figures(metric_id, year)
+        # Without a metric, a year or vague question gets the national headline figures.
+        figures = repository.figures(metric_id, year, scope=None if metric_id else NATIONAL)
         if figures:
             header = self._header(labels.get(metric_id), year)
             dispatcher.utter_message(text=f"{header}\n{format_figures(figures)}")
@@ -72,7 +74,7 @@ class ActionAnswerStatistics(Action):
             dispatcher.utter_message(
                 text=f"我的资料里没有{year}年的数字，目前只有{known}的。"
                 if year is not None
-                else self._no_such_figure(repository.figures())
+                else self._no_such_figure(repository.figures(scope=NATIONAL))
             )
         return [
             SlotSet("stat_metric", metric_id),

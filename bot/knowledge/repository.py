@@ -128,8 +128,10 @@ class KnowledgeRepository:
         best = max(self.metrics(), key=lambda m: _score(text, m.keywords), default=None)
         return best if best and _score(text, best.keywords) else None
 
-    def figures(self, metric: Optional[str] = None, year: Optional[int] = None) -> list[Figure]:
-        """Statistics filtered by metric id and year, in metric then file order."""
+    def figures(
+        self, metric: Optional[str] = None, year: Optional[int] = None, scope: Optional[str] = None
+    ) -> list[Figure]:
+        """Statistics filtered by metric id, year and scope, in metric then file order."""
         statement = (
             select(models.Statistic)
             .join(models.Metric, models.Statistic.metric_id == models.Metric.id)
@@ -139,6 +141,8 @@ class KnowledgeRepository:
             statement = statement.where(models.Statistic.metric_id == metric)
         if year is not None:
             statement = statement.where(models.Statistic.year == year)
+        if scope is not None:
+            statement = statement.where(models.Statistic.scope == scope)
         return [
             Figure(r.metric_id, r.subject, r.value, r.unit, r.period, r.year, r.scope,
                    r.quote, _citation(r.source))

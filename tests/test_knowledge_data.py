@@ -1,0 +1,287 @@
+"""The knowledge store's factual data is true to its sources.
+
+Checks data/knowledge/{sources,metrics,statistics,law}.yml against the five seed
+press reports: every quote is copied verbatim from its source's seed file, every
+figure is printed inside its quote, and every reference resolves.
+
+The seed files are read from ../shared/seeds next to the repository, or from the
+folder named by the SEEDS_DIR environment variable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOWLEDGE = ROOT / "data" / "knowledge"
+SEEDS_DIR = Path(os.environ.get("SEEDS_DIR") or ROOT.parent / "shared" / "seeds")
+
+LAW_TOPICS = {"anti_fraud_law", "helping_crime", "two_cards", "joint_punishment", "stop_payment", "other"}
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# Figures whose unit is implied but not printed next to the value
+# (003: "避免群众损失1.6亿。" prints no 元).
+UNIT_NOT_PRINTED = {"shaanxi-losses-prevented-face-to-face-2023"}
+
+
+def load(name: str) -> list[dict]:
+    """The list under the single top-level key `name` of data/knowledge/<name>.yml."""
+    with open(KNOWLEDGE / f"{name}.yml", encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    assert isinstance(data, dict) and list(data) == [name], f"{name}.yml must have one top-level key {name!r}"
+    return data[name] or []
+
+
+SOURCES = load("sources")
+METRICS = load("metrics")
+STATISTICS = load("statistics")
+LAW = load("law")
+
+SOURCE_IDS = {s["id"] for s in SOURCES}
+METRIC_IDS = {m["id"] for m in METRICS}
+
+
+@lru_cache(maxsize=None)
+def seed_text(source_id: str) -> str:
+    if not SEEDS_DIR.is_dir():
+        pytest.skip(f"seed files not found at {SEEDS_DIR} (set SEEDS_DIR)")
+    seed_file = next(s["seed_file"] for s in SOURCES if s["id"] == source_id)
+    return (SEEDS_DIR / seed_file).read_text(encoding="utf-8")
+
+
+def _ids(entries: list[dict]) -> list[str]:
+    return [str(e.get("id")) for e in entries]
+
+
+# ---------------------------------------------------------------- ids and references
+
+
+@pytest.mark.parametrize("name", ["sources", "metrics", "statistics", "law"])
+def test_ids_are_unique(name):
+    ids = [e["id"] for e in load(name)]
+    duplicates = [i for i, n in Counter(ids).items() if n > 1]
+    assert not duplicates, f"duplicate ids in {name}.yml: {duplicates}"
+
+
+def test_counts():
+    assert len(SOURCES) == 5
+    assert 60 <= len(STATISTICS) <= 130
+    assert len(LAW) >= 10
+
+
+# ---------------------------------------------------------------- sources
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=_ids(SOURCES))
+def test_source_fields(source):
+    assert set(source) == {"id", "outlet", "title", "date", "seed_file"}
+    assert isinstance(source["date"], str) and ISO_DATE.match(source["date"]), "date must be a quoted ISO string"
+    dt.date.fromisoformat(source["date"])
+    assert source["outlet"].strip() and source["title"].strip()
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=_ids(SOURCES))
+def test_source_seed_file_exists_and_title_is_printed(source):
+    text = seed_text(source["id"])
+    assert source["title"] in text, "title must be copied as printed in the seed file"
+
+
+def test_each_seed_file_is_used_once():
+    seeds = [s["seed_file"] for s in SOURCES]
+    assert len(seeds) == len(set(seeds))
+
+
+# ---------------------------------------------------------------- metrics
+
+
+@pytest.mark.parametrize("metric", METRICS, ids=_ids(METRICS))
+def test_metric_fields(metric):
+    assert set(metric) == {"id", "label", "keywords"}
+    assert isinstance(metric["label"], str) and metric["label"].strip()
+    assert metric["keywords"] and all(isinstance(k, str) and k.strip() for k in metric["keywords"])
+    assert len(metric["keywords"]) == len(set(metric["keywords"]))
+
+
+def test_no_keyword_points_to_two_metrics():
+    owners: dict[str, list[str]] = {}
+    for m in METRICS:
+        for k in m["keywords"]:
+            owners.setdefault(k, []).append(m["id"])
+    shared = {k: v for k, v in owners.items() if len(v) > 1}
+    assert not shared, f"keywords shared by several metrics: {shared}"
+
+
+def test_every_metric_has_a_figure():
+    used = {s["metric"] for s in STATISTICS}
+    assert METRIC_IDS - used == set()
+
+
+def _by_total_length(text: str) -> str | None:
+    """As KnowledgeRepository.metric_in: total length of matched keywords, ties to the first."""
+    scores = [(sum(len(k) for k in m["keywords"] if k in text), -i, m["id"]) for i, m in enumerate(METRICS)]
+    best = max(scores)
+    return best[2] if best[0] else None
+
+
+def _by_longest_keyword(text: str) -> str | None:
+    """The metric owning the longest keyword found in `text`, ties to the first."""
+    scores = [
+        (max((len(k) for k in m["keywords"] if k in text), default=0), -i, m["id"])
+        for i, m in enumerate(METRICS)
+    ]
+    best = max(scores)
+    return best[2] if best[0] else None
+
+
+QUESTIONS = {
+    "破获了多少案件": "cases_solved",
+    "2021年破获多少电诈案件": "cases_solved",
+    "抓了多少人": "suspects_arrested",
+    "抓获了多少犯罪嫌疑人": "suspects_arrested",
+    "拦截了多少诈骗电话": "calls_blocked",
+    "拦截了多少诈骗短信": "sms_blocked",
+    "止付冻结了多少钱": "funds_stopped",
+    "紧急止付了多少资金": "funds_stopped",
+    "挽回多少损失": "losses_recovered",
+    "追回了多少钱": "funds_returned",
+    "劝阻了多少群众": "people_dissuaded",
+    "见面劝阻了多少人": "face_to_face_dissuasion",
+    "封堵了多少涉诈网址": "domains_handled",
+    "断卡行动打掉了多少团伙": "two_card_gangs",
+    "断卡行动抓了多少人": "two_card_suspects",
+    "断卡行动抓获多少犯罪嫌疑人": "two_card_suspects",
+    "断流行动打掉多少非法出境团伙": "illegal_exit_gangs",
+    "抓了多少偷渡人员": "illegal_exit_suspects",
+    "法院审结了多少案件": "court_cases_concluded",
+    "多少人被判刑": "defendants_sentenced",
+    "检察院起诉了多少人": "prosecutions",
+    "起诉了多少犯罪嫌疑人": "prosecutions",
+    "帮信罪起诉了多少人": "helping_crime_prosecuted",
+    "缅北向我国移交了多少电诈犯罪嫌疑人": "myanmar_handover",
+    "推送了多少预警指令": "warnings_pushed",
+    "反诈App收到多少举报": "app_reports",
+    "行政处罚了多少人": "admin_penalties",
+    "行政处罚率是多少": "admin_penalty_rate",
+    "立案数下降了吗": "cases_filed",
+    "抓获犯罪嫌疑人同比上升多少": "yoy_change",
+    "处置了多少涉诈电话卡": "high_risk_cards_handled",
+    "劝返了多少人": "persuaded_to_return",
+    "捣毁了多少诈骗窝点": "dens_destroyed",
+    "批捕了多少人": "arrests_approved",
+}
+
+
+@pytest.mark.parametrize("question,metric", QUESTIONS.items(), ids=list(QUESTIONS))
+def test_questions_pick_the_right_metric(question, metric):
+    assert _by_total_length(question) == metric
+    assert _by_longest_keyword(question) == metric
+
+
+# ---------------------------------------------------------------- statistics
+
+STAT_FIELDS = {"id", "metric", "subject", "value", "unit", "period", "year", "scope", "quote", "source"}
+
+
+@pytest.mark.parametrize("stat", STATISTICS, ids=_ids(STATISTICS))
+def test_statistic_fields(stat):
+    assert set(stat) == STAT_FIELDS
+    for key in ("subject", "value", "unit", "period", "scope", "quote"):
+        assert isinstance(stat[key], str) and stat[key].strip(), f"{key} must be a non-empty string"
+    assert stat["year"] is None or (isinstance(stat["year"], int) and 2018 <= stat["year"] <= 2024)
+    assert re.search(r"\d", stat["value"]), "value must be a printed figure"
+
+
+@pytest.mark.parametrize("stat", STATISTICS, ids=_ids(STATISTICS))
+def test_statistic_references_exist(stat):
+    assert stat["source"] in SOURCE_IDS
+    assert stat["metric"] in METRIC_IDS
+
+
+@pytest.mark.parametrize("stat", STATISTICS, ids=_ids(STATISTICS))
+def test_statistic_quote_is_verbatim_in_seed(stat):
+    assert stat["quote"] in seed_text(stat["source"])
+
+
+@pytest.mark.parametrize("stat", STATISTICS, ids=_ids(STATISTICS))
+def test_statistic_value_is_printed_in_quote(stat):
+    assert stat["value"] in stat["quote"]
+    if stat["id"] not in UNIT_NOT_PRINTED:
+        assert stat["value"] + stat["unit"] in stat["quote"], "value and unit must be printed together"
+
+
+@pytest.mark.parametrize("stat", STATISTICS, ids=_ids(STATISTICS))
+def test_statistic_value_is_not_part_of_a_longer_number(stat):
+    """'9' must not be read out of '29' or '9.85': the value starts and ends a number."""
+    pattern = r"(?<![\d.])" + re.escape(stat["value"]) + r"(?![\d.]\d)"
+    assert re.search(pattern, stat["quote"])
+
+
+def test_figures_reported_twice_are_worded_the_same():
+    """Same value from two sources for one metric and period: one line in the bot, citing both."""
+    seen: dict[tuple, dict[str, set]] = {}
+    for s in STATISTICS:
+        key = (s["metric"], s["value"], s["unit"], s["period"], s["scope"])
+        seen.setdefault(key, {}).setdefault(s["source"], set()).add(s["subject"])
+    differing = {
+        key: by_source
+        for key, by_source in seen.items()
+        if len(by_source) > 1 and len(set().union(*by_source.values())) > 1
+    }
+    assert not differing, differing
+
+
+# ---------------------------------------------------------------- law facts
+
+LAW_FIELDS = {"id", "topic", "keywords", "statement", "quote", "source", "statute"}
+
+
+@pytest.mark.parametrize("fact", LAW, ids=_ids(LAW))
+def test_law_fact_fields(fact):
+    assert set(fact) == LAW_FIELDS
+    assert fact["topic"] in LAW_TOPICS
+    assert fact["keywords"] and all(isinstance(k, str) and k.strip() for k in fact["keywords"])
+    assert isinstance(fact["statement"], str) and fact["statement"].strip()
+
+
+@pytest.mark.parametrize("fact", LAW, ids=_ids(LAW))
+def test_law_fact_is_quoted_or_cited_to_a_statute(fact):
+    if fact["quote"] is None:
+        assert fact["source"] is None
+        assert fact["statute"] and fact["statute"].startswith("《中华人民共和国")
+    else:
+        assert fact["source"] in SOURCE_IDS
+        assert fact["statute"] is None
+
+
+@pytest.mark.parametrize("fact", [f for f in LAW if f["quote"] is not None],
+                         ids=[f["id"] for f in LAW if f["quote"] is not None])
+def test_law_quote_is_verbatim_in_seed(fact):
+    assert fact["quote"] in seed_text(fact["source"])
+
+
+def test_at_most_four_statute_facts_without_source():
+    assert sum(1 for f in LAW if f["quote"] is None) <= 4
+
+
+@pytest.mark.parametrize("fact", LAW, ids=_ids(LAW))
+def test_figures_in_law_statements_are_sourced(fact):
+    """A number the bot says in a law statement is printed in its quote.
+
+    The only exception is dating a relative date ("今年11月") by the report's own
+    date: the year and month of the source's date may appear.
+    """
+    source = next((s for s in SOURCES if s["id"] == fact["source"]), None)
+    dated = set()
+    if source:
+        year, month, _ = source["date"].split("-")
+        dated = {year, str(int(month))}
+    for number in re.findall(r"\d+(?:\.\d+)?", fact["statement"]):
+        assert number in dated or (fact["quote"] is not None and number in fact["quote"]), number
