@@ -1,0 +1,1 @@
+"""Input channels: REST (web page), Telegram and WeChat, with shared safety checks."""

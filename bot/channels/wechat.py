@@ -1,0 +1,399 @@
+"""WeChat Official Account (公众号) channel: a signed webhook in front of Rasa.
+
+wechatpy does the protocol work: signatures, XML parsing, reply rendering and
+safe-mode (AES) crypto. WeChat waits 5 s for a passive reply; when the bot is
+slower than `reply_timeout` the webhook answers "success" and the reply follows
+through the customer-service message API, as do pieces of a long reply beyond the
+first. Retries of a MsgId share the first delivery's result. User text reaches
+Rasa only through `bot.channels.common.deliver`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text
+
+import aiohttp
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.events import BaseEvent
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.messages import BaseMessage, TextMessage
+from wechatpy.replies import TextReply
+from wechatpy.utils import check_signature
+
+from bot.channels.common import deliver
+from bot.credentials import WECHAT_API
+
+logger = logging.getLogger(__name__)
+
+WELCOME_REPLY = (
+    "感谢关注！我是反诈助手，一个自动回复的防骗小助手，不是真人。"
+    "我绝不会向您要银行卡号、密码或验证码。遇到紧急情况请直接拨打110。"
+    "接到可疑电话、短信，或者担心被骗了，直接用文字告诉我。"
+)
+TEXT_ONLY_REPLY = "抱歉，我目前只能看懂文字消息，看不懂语音、图片和视频。请用文字告诉我您遇到了什么情况。"
+ERROR_REPLY = "抱歉，系统出了点问题，请稍后再试。如果钱已经转出去，请马上拨打110。"
+CHOICE_HINT = "（回复数字即可选择）"
+SUCCESS = "success"  # WeChat: handled, no passive reply, do not retry
+SUBSCRIBE_EVENTS = {"subscribe", "subscribe_scan"}
+
+MAX_CHARS = 600  # per passive reply or customer-service text
+MAX_BYTES = 2048
+TOKEN_ERRORS = {40001, 40014, 42001}  # invalid credential, invalid token, expired token
+TOKEN_MARGIN = 300  # seconds before expiry when a cached access token is renewed
+RECENT_MESSAGES = 1024  # MsgIds remembered to recognise WeChat's retries
+MAX_BUTTON_USERS = 10_000  # users whose last offered buttons are kept
+_CHOICE = re.compile(r"(\d{1,2})\s*[.、。]?")
+
+
+class BadRequest(ValueError):
+    """The POST body is not a usable WeChat message."""
+
+
+class WeChatApiError(RuntimeError):
+    """The WeChat API answered with an error."""
+
+
+def _fits(text: str) -> bool:
+    return len(text) <= MAX_CHARS and len(text.encode("utf-8")) <= MAX_BYTES
+
+
+def _hard_cut(line: str) -> List[str]:
+    """Cut a line that is too long on its own into pieces that fit."""
+    pieces = []
+    while not _fits(line):
+        end = MAX_CHARS
+        while not _fits(line[:end]):
+            end -= 1
+        pieces.append(line[:end])
+        line = line[end:]
+    return pieces + [line]
+
+
+def split_text(text: str) -> List[str]:
+    """Pieces within WeChat's text limits, cut at line breaks where possible."""
+    pieces: List[str] = []
+    current = ""
+    for line in text.strip().split("\n"):
+        for chunk in _hard_cut(line):
+            joined = f"{current}\n{chunk}" if current else chunk
+            if _fits(joined):
+                current = joined
+            else:
+                pieces.append(current)
+                current = chunk
+    pieces.append(current)
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def read_message(xml: Any) -> BaseMessage:
+    """Parse WeChat's XML with wechatpy; BadRequest if it is not a usable message."""
+    try:
+        message = parse_message(xml)
+        # Typed fields convert on access; touch them here so junk fails now.
+        message.id, message.time  # noqa: B018
+        valid = all(isinstance(v, str) and v for v in (message.source, message.target))
+    except Exception as error:  # noqa: BLE001 - xmltodict and wechatpy raise many kinds on junk
+        raise BadRequest("malformed XML") from error
+    if not valid:
+        raise BadRequest("missing FromUserName or ToUserName")
+    content = message.content if isinstance(message, TextMessage) else None
+    if isinstance(message, TextMessage) and not (isinstance(content, str) and content.strip()):
+        raise BadRequest("text message without Content")
+    return message
+
+
+class CustomerServiceApi:
+    """Customer-service text messages; the access token is cached until shortly before expiry."""
+
+    def __init__(self, base_url: Text, app_id: Text, app_secret: Text) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self._token: Optional[str] = None
+        self._expires_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def send_text(self, openid: Text, content: Text) -> None:
+        """Send one text; on an invalid or expired token, refresh it once and retry."""
+        payload = {"touser": openid, "msgtype": "text", "text": {"content": content}}
+        token = await self._access_token()
+        result = await self._post(token, payload)
+        if result.get("errcode") in TOKEN_ERRORS:
+            token = await self._access_token(stale=token)
+            result = await self._post(token, payload)
+        if result.get("errcode", 0) != 0:
+            raise WeChatApiError(f"custom/send failed: {result}")
+
+    async def _access_token(self, stale: Optional[str] = None) -> str:
+        """The cached token, fetched anew when missing, near expiry or rejected (`stale`)."""
+        async with self._lock:
+            if self._token and self._token != stale and time.monotonic() < self._expires_at:
+                return self._token
+            params = {"grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret}
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+                async with session.get(f"{self.base_url}/cgi-bin/token", params=params) as reply:
+                    data = await reply.json(content_type=None)
+            token = data.get("access_token") if isinstance(data, dict) else None
+            if not isinstance(token, str) or not token:
+                raise WeChatApiError(f"token request failed: {data}")
+            self._token = token
+            self._expires_at = time.monotonic() + max(int(data.get("expires_in", 7200)) - TOKEN_MARGIN, 0)
+            return token
+
+    async def _post(self, token: str, payload: Dict) -> Dict:
+        # ensure_ascii=False: WeChat expects the Chinese text as UTF-8, not \u escapes.
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            async with session.post(
+                f"{self.base_url}/cgi-bin/message/custom/send",
+                params={"access_token": token},
+                data=body,
+                headers={"Content-Type": "application/json; charset=utf-8"},
+            ) as reply:
+                result = await reply.json(content_type=None)
+        return result if isinstance(result, dict) else {"errcode": -1, "errmsg": str(result)}
+
+
+@dataclass
+class _Answer:
+    """The bot's answer to one MsgId, shared by WeChat's retries of it."""
+
+    sender: str
+    task: "asyncio.Task[List[str]]"
+    delivery: Optional[str] = None  # "passive" or "push", decided once
+
+
+class WeChatInput(InputChannel):
+    """WeChat Official Account webhook at /webhooks/wechat/webhook."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "wechat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        if not credentials or not credentials.get("token"):
+            cls.raise_missing_credentials_exception()
+        return cls(
+            credentials["token"],
+            credentials.get("app_id") or "",
+            credentials.get("app_secret") or "",
+            credentials.get("encoding_aes_key") or "",
+            credentials.get("api_base_url") or WECHAT_API,
+            float(credentials.get("reply_timeout") or 4.0),
+        )
+
+    def __init__(
+        self,
+        token: Text,
+        app_id: Text = "",
+        app_secret: Text = "",
+        encoding_aes_key: Text = "",
+        api_base_url: Text = WECHAT_API,
+        reply_timeout: float = 4.0,
+    ) -> None:
+        self.token = token
+        self.crypto: Optional[WeChatCrypto] = None
+        if encoding_aes_key:
+            try:
+                self.crypto = WeChatCrypto(token, encoding_aes_key, app_id)
+            except Exception as error:  # noqa: BLE001 - wechatpy asserts the key length
+                raise RasaException("WeChat's encoding_aes_key must be the 43-character EncodingAESKey.") from error
+        self.api = CustomerServiceApi(api_base_url, app_id, app_secret)
+        self.reply_timeout = reply_timeout
+        self._answers: "OrderedDict[str, _Answer]" = OrderedDict()
+        self._buttons: "OrderedDict[str, List[str]]" = OrderedDict()
+        self._background: set[asyncio.Task] = set()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        wechat_webhook = Blueprint("wechat_webhook", __name__)
+
+        @wechat_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @wechat_webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            params = _params(request)
+            if not self.is_authentic(params):
+                return response.text("forbidden", status=403)
+            return response.text(params.get("echostr", ""))
+
+        @wechat_webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self.handle(_params(request), request.body, on_new_message)
+
+        return wechat_webhook
+
+    def is_authentic(self, params: Mapping[str, str]) -> bool:
+        """True when `signature` is WeChat's signature of our token, timestamp and nonce."""
+        try:
+            check_signature(
+                self.token, params.get("signature", ""), params.get("timestamp", ""), params.get("nonce", "")
+            )
+        except InvalidSignatureException:
+            return False
+        return True
+
+    async def handle(
+        self, params: Mapping[str, str], body: bytes, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        """Answer one POST: 403 for a bad signature, 400 for a bad body, else a passive reply or success."""
+        deadline = time.monotonic() + self.reply_timeout
+        if not self.is_authentic(params):
+            return response.text("forbidden", status=403)
+        safe_mode = params.get("encrypt_type", "raw") == "aes"
+        try:
+            message = read_message(self.decrypt(params, body))
+        except InvalidSignatureException:
+            return response.text("forbidden", status=403)
+        except BadRequest as error:
+            return response.text(f"bad request: {error}", status=400)
+        if isinstance(message, TextMessage):
+            reply = await self.on_text(message, on_new_message, deadline)
+        elif isinstance(message, BaseEvent):
+            reply = self.on_event(message)
+        else:
+            reply = self.on_other(message)
+        if not reply:
+            return response.text(SUCCESS)
+        xml = TextReply(message=message, content=reply).render()
+        if safe_mode:
+            xml = self.crypto.encrypt_message(xml, params.get("nonce", ""))
+        return response.text(xml, content_type="application/xml; charset=utf-8")
+
+    def decrypt(self, params: Mapping[str, str], body: bytes) -> bytes:
+        """The message XML: the body itself, or in safe mode (encrypt_type=aes) its decrypted Encrypt."""
+        if not body:
+            raise BadRequest("empty body")
+        encrypt_type = params.get("encrypt_type", "raw")
+        if encrypt_type == "raw":
+            return body
+        if encrypt_type != "aes" or self.crypto is None:
+            raise BadRequest(f"unsupported encrypt_type {encrypt_type!r}")
+        try:
+            xml = self.crypto.decrypt_message(
+                body, params.get("msg_signature", ""), params.get("timestamp", ""), params.get("nonce", "")
+            )
+        except InvalidSignatureException:
+            raise
+        except Exception as error:  # noqa: BLE001 - bad XML, base64, padding or AppID
+            raise BadRequest("cannot decrypt") from error
+        return xml.encode("utf-8")
+
+    # --- one handler per message type -------------------------------------------
+
+    async def on_text(self, message: TextMessage, on_new_message: Callable, deadline: float) -> Optional[str]:
+        """Text goes to Rasa once per MsgId; retries wait for the same answer."""
+        key = str(message.id) if message.id else f"{message.source}:{message.time}"
+        answer = self._answers.get(key)
+        if answer is None:
+            task = asyncio.create_task(self._converse(message.source, message.content, on_new_message))
+            answer = self._answers[key] = _Answer(message.source, task)
+            while len(self._answers) > RECENT_MESSAGES:
+                self._answers.popitem(last=False)
+        return await self._passive_reply(answer, deadline)
+
+    def on_event(self, event: BaseEvent) -> Optional[str]:
+        """Welcome new followers; other events need no reply."""
+        return WELCOME_REPLY if event.event in SUBSCRIBE_EVENTS else None
+
+    def on_other(self, message: BaseMessage) -> str:
+        """Voice, images, video, locations, links: only text is understood."""
+        return TEXT_ONLY_REPLY
+
+    # --- talking to Rasa ----------------------------------------------------------
+
+    async def _converse(self, sender: str, text: str, on_new_message: Callable) -> List[str]:
+        """The bot's reply to `text` as WeChat-sized pieces (none if the bot said nothing)."""
+        collector = CollectingOutputChannel()
+        try:
+            await deliver(on_new_message, self._chosen(sender, text), collector, sender, self.name())
+        except Exception:  # noqa: BLE001 - the user still deserves an answer
+            logger.exception("Rasa failed to handle a WeChat message")
+            return [ERROR_REPLY]
+        return split_text(self._render(sender, collector.messages))
+
+    def _chosen(self, sender: str, text: str) -> str:
+        """A digit answering the last offered options becomes that button's payload."""
+        match = _CHOICE.fullmatch(unicodedata.normalize("NFKC", text).strip())
+        payloads = self._buttons.get(sender, [])
+        if match and 1 <= int(match[1]) <= len(payloads):
+            return payloads[int(match[1]) - 1]
+        return text
+
+    def _render(self, sender: str, messages: List[Dict[str, Any]]) -> str:
+        """Join the bot's messages into one text; buttons become numbered options."""
+        texts: List[str] = []
+        payloads: List[str] = []
+        for message in messages:
+            lines = [str(message[k]) for k in ("text", "image", "attachment") if message.get(k)]
+            buttons = message.get("buttons") or []
+            if buttons:
+                payloads = [str(b.get("payload") or b.get("title")) for b in buttons]
+                lines += [f"{i}. {b.get('title')}" for i, b in enumerate(buttons, 1)] + [CHOICE_HINT]
+            if lines:
+                texts.append("\n".join(lines))
+        self._buttons.pop(sender, None)
+        if payloads:
+            self._buttons[sender] = payloads
+            while len(self._buttons) > MAX_BUTTON_USERS:
+                self._buttons.popitem(last=False)
+        return "\n\n".join(texts)
+
+    # --- delivering the reply -------------------------------------------------------
+
+    async def _passive_reply(self, answer: _Answer, deadline: float) -> Optional[str]:
+        """The first piece if the bot answers before `deadline` (the rest is pushed); else None, push it all."""
+        try:
+            pieces = await asyncio.wait_for(asyncio.shield(answer.task), max(deadline - time.monotonic(), 0))
+        except asyncio.TimeoutError:
+            pieces = None
+        # A loop busy with the model can finish the task after the deadline: that is late too.
+        late = pieces is None or time.monotonic() > deadline
+        if answer.delivery is None:
+            answer.delivery = "push" if late else "passive"
+            if late:
+                answer.task.add_done_callback(lambda task: self._push_result(answer.sender, task))
+            else:
+                self._push(answer.sender, pieces[1:])
+        if answer.delivery == "passive" and not late and pieces:
+            return pieces[0]
+        return None
+
+    def _push_result(self, sender: str, task: "asyncio.Task[List[str]]") -> None:
+        if not task.cancelled():
+            self._push(sender, task.result())
+
+    def _push(self, sender: str, pieces: List[str]) -> None:
+        """Send `pieces` in order through the customer-service API, in the background."""
+        if pieces:
+            task = asyncio.create_task(self._send_all(sender, pieces))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _send_all(self, sender: str, pieces: List[str]) -> None:
+        try:
+            for piece in pieces:
+                await self.api.send_text(sender, piece)
+        except Exception:  # noqa: BLE001 - nobody is waiting on this task
+            logger.exception("Could not send a WeChat customer-service message")
+
+
+def _params(request: Request) -> Dict[str, str]:
+    """The query string as a plain dict (first value of each key)."""
+    return {key: request.args.get(key) for key in request.args}

@@ -1,0 +1,1 @@
+"""In-process fakes of the outside services the bot talks to."""

@@ -1,0 +1,172 @@
+"""A local fake of WeChat's access-token and customer-service message APIs.
+
+It speaks the documented protocol: `GET /cgi-bin/token?grant_type=client_credential
+&appid=..&secret=..` issues `{"access_token", "expires_in"}`; `POST /cgi-bin/message/
+custom/send?access_token=..` with a JSON body answers `{"errcode": 0, "errmsg": "ok"}`
+or an error code. Issuing a token invalidates the previous one (40001), and
+`expire_token()` makes the current one answer 42001. Runs aiohttp in a background thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+from aiohttp import web
+
+MAX_TEXT_BYTES = 2048
+INVALID_CREDENTIAL = 40001
+EXPIRED_TOKEN = 42001
+
+
+@dataclass(frozen=True)
+class CustomMessage:
+    """One customer-service text the fake accepted, in arrival order."""
+
+    touser: str
+    content: str
+    access_token: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A send the fake refused, with the errcode it answered."""
+
+    errcode: int
+    access_token: str
+
+
+class FakeWeChatAPI:
+    """WeChat API on 127.0.0.1; use as a context manager, then read `.messages`."""
+
+    def __init__(self, app_id: str, app_secret: str, expires_in: int = 7200) -> None:
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self.expires_in = expires_in
+        self.url = ""
+        self.tokens_issued: list[str] = []
+        self._current: Optional[str] = None
+        self._expired = False
+        self._messages: list[CustomMessage] = []
+        self._rejected: list[Rejected] = []
+        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._runner: Optional[web.AppRunner] = None
+
+    # --- test controls and records -------------------------------------------------
+
+    def expire_token(self) -> None:
+        """The current token is now expired: the next send with it gets errcode 42001."""
+        with self._lock:
+            self._expired = True
+
+    @property
+    def messages(self) -> list[CustomMessage]:
+        with self._lock:
+            return list(self._messages)
+
+    @property
+    def rejected(self) -> list[Rejected]:
+        with self._lock:
+            return list(self._rejected)
+
+    def texts_for(self, openid: str) -> list[str]:
+        return [m.content for m in self.messages if m.touser == openid]
+
+    def wait_for_texts(self, openid: str, count: int = 1, timeout: float = 30) -> list[str]:
+        """Poll until `count` texts for `openid` arrived; returns them (maybe fewer on timeout)."""
+        deadline = time.monotonic() + timeout
+        while len(found := self.texts_for(openid)) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return found
+
+    # --- the API -------------------------------------------------------------------
+
+    async def _token(self, request: web.Request) -> web.Response:
+        query = request.query
+        if query.get("grant_type") != "client_credential":
+            return _error(40002, "invalid grant_type")
+        if query.get("appid") != self.app_id:
+            return _error(40013, "invalid appid")
+        if query.get("secret") != self.app_secret:
+            return _error(40125, "invalid appsecret")
+        with self._lock:
+            token = f"ACCESS_TOKEN_{next(self._counter)}"
+            self._current, self._expired = token, False
+            self.tokens_issued.append(token)
+        return web.json_response({"access_token": token, "expires_in": self.expires_in})
+
+    async def _send(self, request: web.Request) -> web.Response:
+        token = request.query.get("access_token", "")
+        with self._lock:
+            if token != self._current or self._expired:
+                errcode = EXPIRED_TOKEN if token == self._current else INVALID_CREDENTIAL
+                self._rejected.append(Rejected(errcode, token))
+                return _error(errcode, "access_token expired" if errcode == EXPIRED_TOKEN else "invalid credential")
+        try:
+            payload = json.loads((await request.read()).decode("utf-8"))
+            touser, content = payload["touser"], payload["text"]["content"]
+        except (ValueError, KeyError, TypeError):
+            return _error(47001, "data format error")
+        if payload.get("msgtype") != "text" or not isinstance(touser, str) or not isinstance(content, str):
+            return _error(47001, "data format error")
+        if not content.strip():
+            return _error(44004, "empty content")
+        if len(content.encode("utf-8")) > MAX_TEXT_BYTES:
+            return _error(45002, "content size out of limit")
+        with self._lock:
+            self._messages.append(CustomMessage(touser, content, token))
+        return _error(0, "ok")
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> str:
+        """Serve on a free port; returns the base URL (for api_base_url)."""
+        ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+
+        async def serve() -> None:
+            app = web.Application()
+            app.router.add_get("/cgi-bin/token", self._token)
+            app.router.add_post("/cgi-bin/message/custom/send", self._send)
+            self._runner = web.AppRunner(app)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]
+            self.url = f"http://127.0.0.1:{port}"
+            ready.set()
+
+        def run() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(serve())
+            self._loop.run_forever()
+
+        threading.Thread(target=run, name="fake-wechat-api", daemon=True).start()
+        if not ready.wait(10):
+            raise RuntimeError("fake WeChat API did not start")
+        return self.url
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._loop = None
+
+    def __enter__(self) -> "FakeWeChatAPI":
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def _error(errcode: int, errmsg: str) -> web.Response:
+    return web.json_response({"errcode": errcode, "errmsg": errmsg})
