@@ -159,3 +159,21 @@ async def test_scam_type_explained(domain):
 async def test_scam_type_unknown_lists_the_common_ones(domain, repository):
     reply, _ = await run(ActionAnswerScamType(), tracker_for("有哪些骗局", "ask_scam_type"), domain)
     assert all(t.name in reply for t in repository.scam_types())
+
+
+async def test_pasted_sms_lists_its_red_flags(domain):
+    sms = "【XX银行】您的账户存在异常，请点击 http://193.112.4.7/app.apk 下载安全控件并输入验证码"
+    reply, _ = await run(ActionGiveGuidance(), tracker_for(sms, "suspected_scam_call"), domain)
+    from bot.redflags import check
+
+    found = {flag.id for flag in check(sms)}
+    assert {"ip_link", "apk_link", "code_or_password_request"} <= found
+    for flag in check(sms):
+        assert flag.label in reply
+
+
+async def test_pasted_message_without_flags_is_never_called_safe(domain):
+    text = "您好，您的快递已到小区驿站，请凭取件码到驿站领取，营业时间早8点到晚9点，如有问题请联系驿站。谢谢配合，祝您生活愉快。"
+    reply, _ = await run(ActionGiveGuidance(), tracker_for(text, "suspected_scam_call"), domain)
+    assert "96110" in reply
+    assert "是安全的" not in reply and "很安全" not in reply

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 from tests.support.servers import MODEL, ROOT
 
@@ -19,9 +22,21 @@ def rasa(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([RASA, *args], cwd=ROOT, capture_output=True, text=True, timeout=1200)
 
 
+def form_questions() -> set[str]:
+    """utter_ask_<slot> of every form slot: Rasa 3.6's validator wrongly calls them unused."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return {
+        f"utter_ask_{slot}" for form in domain["forms"].values() for slot in form["required_slots"]
+    }
+
+
 def test_training_data_is_valid():
-    result = rasa("data", "validate", "--data", *TRAINING_DATA, "--fail-on-warnings")
+    result = rasa("data", "validate", "--data", *TRAINING_DATA)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    warnings = re.findall(r"UserWarning: (.*)", output)
+    false_positives = {f"The utterance '{name}' is not used in any story or rule." for name in form_questions()}
+    assert [w for w in warnings if w.strip() not in false_positives] == []
 
 
 def test_conversation_stories_pass():
