@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components (loaded only by the Rasa server)."""
