@@ -27,3 +27,13 @@ def action_timeout() -> float:
 def rate_limit() -> int:
     """Messages one sender may send per minute (`RATE_LIMIT_PER_MINUTE`)."""
     return int(os.environ.get("RATE_LIMIT_PER_MINUTE", "20"))
+
+
+def tracker_db_url() -> str:
+    """Where conversations are kept: `TRACKER_DB_URL`, else a SQLite file under var/."""
+    return os.environ.get("TRACKER_DB_URL") or f"sqlite:///{var_dir() / 'tracker.db'}"
+
+
+def retention_days() -> int:
+    """Conversations idle for longer than this are deleted by `make retention`."""
+    return int(os.environ.get("RETENTION_DAYS", "30"))

@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server (REST channel + HTTP API) on localhost.
+# Start the action server, the Rasa server (REST channel + HTTP API) and the chat page.
 # `scripts/run.sh shell` talks to the bot in the terminal instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HOST="${FANZHA_HOST:-127.0.0.1}"
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
+WEB_PORT="${WEB_PORT:-8080}"
+CORS="${FANZHA_CORS_ORIGINS:-http://127.0.0.1:$WEB_PORT http://localhost:$WEB_PORT}"
+PY=.venv/bin/python
+
+case "$HOST" in
+  127.0.0.1|localhost|::1) ;;
+  *) if [ -z "${RASA_TOKEN:-}" ] && [ -z "${RASA_JWT_SECRET:-}" ]; then
+       echo "Refusing to listen on $HOST without RASA_TOKEN or RASA_JWT_SECRET: the HTTP API would be open." >&2
+       exit 2
+     fi ;;
+esac
 
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
 
-SANIC_HOST=127.0.0.1 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
+$PY -m bot.credentials var/credentials.yml
+SANIC_HOST=127.0.0.1 $PY -m rasa_sdk --actions actions --port "$ACTION_PORT" &
 
 if [ "${1:-}" = "shell" ]; then
   .venv/bin/rasa shell --model models/fanzha.tar.gz --endpoints endpoints.yml
@@ -17,10 +29,19 @@ if [ "${1:-}" = "shell" ]; then
 fi
 
 auth=()
-[ -n "${RASA_TOKEN:-}" ] && auth=(--auth-token "$RASA_TOKEN")
-echo "反诈助手 is starting on http://$HOST:$RASA_PORT"
-echo "  chat:  curl -s -XPOST http://$HOST:$RASA_PORT/webhooks/rest/webhook -d '{\"sender\":\"a\",\"message\":\"我被骗了两万怎么办\"}'"
-echo "  parse: curl -s -XPOST http://$HOST:$RASA_PORT/model/parse -d '{\"text\":\"有人要租我的银行卡\"}'"
+[ -n "${RASA_TOKEN:-}" ] && auth+=(--auth-token "$RASA_TOKEN")
+[ -n "${RASA_JWT_SECRET:-}" ] && auth+=(--jwt-secret "$RASA_JWT_SECRET" --jwt-method "${RASA_JWT_METHOD:-HS256}")
+read -r -a origins <<< "$CORS"
+
+$PY scripts/serve_web.py --host "$HOST" --port "$WEB_PORT" --quiet >/dev/null &
+cat <<MSG
+反诈助手 is starting (the first start takes about a minute).
+  chat page: http://$HOST:$WEB_PORT/
+  REST:      curl -s -XPOST http://$HOST:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"a","message":"我被骗了两万怎么办"}'
+  parse:     curl -s -XPOST http://$HOST:$RASA_PORT/model/parse -d '{"text":"有人要租我的银行卡"}'
+Stop with Ctrl-C.
+MSG
 .venv/bin/rasa run --model models/fanzha.tar.gz --interface "$HOST" --port "$RASA_PORT" \
-  --enable-api "${auth[@]}" --credentials credentials.yml --endpoints endpoints.yml &
+  --enable-api "${auth[@]}" --cors "${origins[@]}" \
+  --credentials var/credentials.yml --endpoints endpoints.yml --log-file var/rasa.log &
 wait -n

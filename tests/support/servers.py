@@ -42,7 +42,7 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 18
 @contextlib.contextmanager
 def running(args: list[str], url: str, log: Path, env: dict[str, str]) -> Iterator[subprocess.Popen]:
     """Run a server process until the block ends, then stop it."""
-    with open(log, "wb") as out:
+    with open(log, "ab") as out:
         process = subprocess.Popen(
             args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env}
         )
@@ -59,9 +59,9 @@ def running(args: list[str], url: str, log: Path, env: dict[str, str]) -> Iterat
 
 
 @contextlib.contextmanager
-def action_server(workdir: Path, env: dict[str, str]) -> Iterator[str]:
+def action_server(workdir: Path, env: dict[str, str], port: Optional[int] = None) -> Iterator[str]:
     """The rasa-sdk action server; yields its webhook URL."""
-    port = free_port()
+    port = port or free_port()
     args = [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
     with running(args, f"http://127.0.0.1:{port}/health", workdir / f"actions-{port}.log",
                  {"SANIC_HOST": "127.0.0.1", **env}):
@@ -85,8 +85,14 @@ def rasa_server(
     credentials_file = workdir / f"credentials-{port}.yml"
     endpoints_file = workdir / f"endpoints-{port}.yml"
     credentials_file.write_text(yaml.safe_dump(credentials or {"bot.channels.rest.RestInput": None}))
+    tracker_store = {
+        "type": "bot.tracker_store.PersistentTrackerStore",
+        "url": f"sqlite:///{workdir / f'tracker-{port}.db'}",
+    }
     endpoints_file.write_text(
-        yaml.safe_dump({"action_endpoint": {"url": action_url}, **(endpoints or {})})
+        yaml.safe_dump(
+            {"action_endpoint": {"url": action_url}, "tracker_store": tracker_store, **(endpoints or {})}
+        )
     )
     args = [
         str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
@@ -95,3 +101,17 @@ def rasa_server(
     ]
     with running(args, f"http://127.0.0.1:{port}/", workdir / f"rasa-{port}.log", env or {}):
         yield f"http://127.0.0.1:{port}"
+
+
+def port_of(url: str) -> int:
+    return int(url.rsplit(":", 1)[1].split("/")[0])
+
+
+def tracker_db(workdir: Path, rasa_url: str) -> Path:
+    """The SQLite tracker store of the Rasa server at `rasa_url`."""
+    return workdir / f"tracker-{port_of(rasa_url)}.db"
+
+
+def rasa_log(workdir: Path, rasa_url: str) -> Path:
+    """Everything the Rasa server at `rasa_url` printed."""
+    return workdir / f"rasa-{port_of(rasa_url)}.log"

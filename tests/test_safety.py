@@ -1,0 +1,224 @@
+"""Safe to deploy: personal data never stored or logged in clear, bad input, faults, restarts."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+from bot.retention import delete_idle_conversations
+from tests.conftest import post_json
+from tests.fakes.faulty_actions import FaultyActionServer
+from tests.support import servers
+
+# Valid values: the ID has a correct GB 11643 check digit, the card passes Luhn.
+ID_NUMBER = "11010519491231002X"
+CARD = "6222021234567890128"
+PHONE = "13912345678"
+CODE = "837261"
+PASSWORD = "abc12345"
+SECRETS = [ID_NUMBER, CARD, "6222 0212 3456 7890 128", PHONE, CODE, PASSWORD]
+
+
+def webhook(url: str) -> str:
+    return f"{url}/webhooks/rest/webhook"
+
+
+def raw_post(url: str, body: bytes, content_type: str = "application/json") -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def say(url: str, sender: str, message: str) -> str:
+    return "\n".join(r.get("text", "") for r in post_json(webhook(url), {"sender": sender, "message": message}))
+
+
+@pytest.fixture(scope="module")
+def debug_server(workdir, action_url):
+    """A Rasa server logging at debug level, where Rasa prints every message it handles."""
+    with servers.rasa_server(workdir, action_url, extra_args=("--debug",)) as url:
+        yield url
+
+
+def test_personal_data_is_never_stored_or_logged(workdir, debug_server, action_url):
+    sender = uuid.uuid4().hex
+    messages = [
+        f"我的身份证号是{ID_NUMBER}，他们说要核实",
+        f"骗子让我把卡号{CARD}发给他",
+        "卡号是6222 0212 3456 7890 128",
+        f"他打我手机{PHONE}，让我报验证码{CODE}",
+        f"我把密码{PASSWORD}告诉对方了，被骗了怎么办",
+    ]
+    replies = [say(debug_server, sender, m) for m in messages]
+    assert "不要发给任何人" in replies[1] and "包括我" in replies[1]
+
+    rows = sqlite3.connect(servers.tracker_db(workdir, debug_server)).execute(
+        "select type_name, data from events where sender_id = ?", (sender,)
+    ).fetchall()
+    stored = "\n".join(data for _, data in rows)
+    texts = [json.loads(d).get("text") or "" for t, d in rows if t == "user"]
+    assert any("[身份证号]" in t for t in texts) and any("[银行卡号]" in t for t in texts)
+    logs = servers.rasa_log(workdir, debug_server).read_text(errors="replace")
+    action_logs = "".join(p.read_text(errors="replace") for p in workdir.glob("actions-*.log"))
+    for secret in SECRETS:
+        assert secret not in stored, secret
+        assert secret not in logs, secret
+        assert secret not in action_logs, secret
+        assert all(secret not in r for r in replies)
+
+
+BAD_BODIES = {
+    "empty body": (b"", "application/json"),
+    "invalid json": (b'{"sender": "a", "message": ', "application/json"),
+    "json array": (b'["hi"]', "application/json"),
+    "invalid utf-8": (b'{"sender": "a", "message": "\xff\xfe\xfa"}', "application/json"),
+    "missing sender": (json.dumps({"message": "你好"}).encode(), "application/json"),
+    "number as message": (json.dumps({"sender": "a", "message": 42}).encode(), "application/json"),
+    "null message": (json.dumps({"sender": "a", "message": None}).encode(), "application/json"),
+    "object as sender": (json.dumps({"sender": {"x": 1}, "message": "你好"}).encode(), "application/json"),
+    "100 KB body": (json.dumps({"sender": "a", "message": "骗" * 50_000}).encode(), "application/json"),
+    "wrong content type": (json.dumps({"sender": "ct", "message": "你好"}).encode(), "text/plain"),
+    "form encoded": (b"sender=a&message=hi", "application/x-www-form-urlencoded"),
+}
+ODD_MESSAGES = {
+    "empty": "",
+    "whitespace": "   \n\t ",
+    "control characters": "\x00\x01\x1b[31m你好\x7f",
+    "emoji only": "😭😭😭🙏",
+    "html": "<script>alert(1)</script><img src=x onerror=alert(1)>",
+    "sql": "'; DROP TABLE events; --",
+    "long but allowed": "我被骗了。" * 300,
+    "right-to-left and zero-width": "\u202e\u200b被骗\u200d了",
+}
+
+
+@pytest.mark.parametrize("name", BAD_BODIES)
+def test_bad_bodies_get_a_clear_answer_and_the_server_keeps_serving(rasa_url, name):
+    body, content_type = BAD_BODIES[name]
+    status, content = raw_post(webhook(rasa_url), body, content_type)
+    assert status < 500, (status, content[:200])
+    if status >= 400:
+        assert json.loads(content)["error"]
+    assert "110" in say(rasa_url, uuid.uuid4().hex, "我被骗了两万怎么办")
+
+
+@pytest.mark.parametrize("name", ODD_MESSAGES)
+def test_odd_messages_get_a_polite_reply(rasa_url, name):
+    status, content = raw_post(
+        webhook(rasa_url), json.dumps({"sender": uuid.uuid4().hex, "message": ODD_MESSAGES[name]}).encode()
+    )
+    assert status == 200
+    replies = json.loads(content)
+    assert replies and all(r.get("text") or r.get("buttons") for r in replies)
+
+
+def test_too_long_messages_are_not_processed(rasa_url):
+    reply = say(rasa_url, uuid.uuid4().hex, "被骗" * 1001)
+    assert "太长" in reply
+
+
+def test_rate_limit_per_sender(rasa_url):
+    sender = uuid.uuid4().hex
+    replies = [say(rasa_url, sender, "你好") for _ in range(21)]
+    assert all("太快" not in r for r in replies[:20])
+    assert "太快" in replies[20] and "110" in replies[20]
+    assert "太快" not in say(rasa_url, uuid.uuid4().hex, "你好")
+
+
+@pytest.mark.parametrize("mode", ["error", "slow"])
+def test_failing_action_server_still_gets_the_user_the_essentials(workdir, mode):
+    faulty = FaultyActionServer(mode)
+    try:
+        with servers.rasa_server(workdir, faulty.url, env={"ACTION_TIMEOUT": "2"}) as url:
+            started = time.monotonic()
+            reply = say(url, uuid.uuid4().hex, "有人要租我的银行卡")
+            elapsed = time.monotonic() - started
+            assert faulty.calls >= 1
+            assert "110" in reply and "96110" in reply
+            assert elapsed < 10, elapsed
+            log = servers.rasa_log(workdir, url).read_text(errors="replace")
+            assert "no reply for sender" in log
+    finally:
+        faulty.close()
+
+
+def test_action_server_outage_mid_conversation_and_recovery(workdir, database_url):
+    port = servers.free_port()
+    env = {"DATABASE_URL": database_url}
+    sender = uuid.uuid4().hex
+    with servers.rasa_server(workdir, f"http://127.0.0.1:{port}/webhook", env={"ACTION_TIMEOUT": "3"}) as url:
+        with servers.action_server(workdir, env, port=port):
+            assert "帮信" in say(url, sender, "有人要花钱租我的银行卡")
+        down = say(url, sender, "国家反诈中心app在哪里下载")
+        assert "110" in down and "96110" in down
+        with servers.action_server(workdir, env, port=port):
+            assert "应用商店" in say(url, sender, "这个app是真的吗")
+
+
+def test_rasa_restart_loses_nothing(workdir, action_url):
+    port = servers.free_port()
+    sender = uuid.uuid4().hex
+    with servers.rasa_server(workdir, action_url, port=port) as url:
+        first = say(url, sender, "我被骗了")
+        assert "什么时候" in first
+    with servers.rasa_server(workdir, action_url, port=port) as url:
+        second = say(url, sender, "半小时前")
+        assert "怎么转出去" in second
+        tracker = json.load(urllib.request.urlopen(f"{url}/conversations/{sender}/tracker"))
+        texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
+        assert texts[-2:] == ["我被骗了", "半小时前"]
+
+
+def test_api_token_and_cors_origins(workdir, action_url):
+    origin = "http://127.0.0.1:8080"
+    with servers.rasa_server(
+        workdir, action_url, extra_args=("--auth-token", "s3cret-token", "--cors", origin)
+    ) as url:
+        for path in ("/status", "/conversations/x/tracker"):
+            with pytest.raises(urllib.error.HTTPError) as denied:
+                urllib.request.urlopen(url + path)
+            assert denied.value.code == 401
+        with urllib.request.urlopen(f"{url}/status?token=s3cret-token") as ok:
+            assert ok.status == 200
+
+        def preflight(from_origin: str) -> str | None:
+            request = urllib.request.Request(
+                webhook(url), method="OPTIONS",
+                headers={"Origin": from_origin, "Access-Control-Request-Method": "POST"},
+            )
+            with urllib.request.urlopen(request) as response:
+                return response.headers.get("Access-Control-Allow-Origin")
+
+        assert preflight(origin) == origin
+        assert preflight("http://evil.example") in (None, "")
+
+
+def test_run_refuses_a_public_interface_without_a_token():
+    result = subprocess.run(
+        ["bash", "scripts/run.sh"], cwd=servers.ROOT, capture_output=True, text=True, timeout=30,
+        env={"PATH": "/usr/bin:/bin", "FANZHA_HOST": "0.0.0.0"},
+    )
+    assert result.returncode == 2 and "RASA_TOKEN" in result.stderr
+
+
+def test_retention_deletes_only_idle_conversations(workdir, rasa_url):
+    sender = uuid.uuid4().hex
+    say(rasa_url, sender, "你好")
+    url = f"sqlite:///{servers.tracker_db(workdir, rasa_url)}"
+    assert delete_idle_conversations(url, days=30) == 0
+    later = time.time() + 31 * 86_400
+    assert delete_idle_conversations(url, days=30, now=later) >= 1
+    rows = sqlite3.connect(servers.tracker_db(workdir, rasa_url)).execute(
+        "select count(*) from events where sender_id = ?", (sender,)
+    ).fetchone()
+    assert rows == (0,)
