@@ -122,6 +122,14 @@ def test_odd_messages_get_a_polite_reply(rasa_url, name):
     assert replies and all(r.get("text") or r.get("buttons") for r in replies)
 
 
+@pytest.mark.parametrize("path", ["/webhooks/rest/webhook", "/model/parse"])
+def test_oversized_bodies_are_refused_by_the_server(rasa_url, path):
+    body = json.dumps({"sender": "big", "message": "x", "text": "骗" * 400_000}).encode()  # 1.2 MB
+    status, _ = raw_post(rasa_url + path, body)
+    assert status == 413
+    assert "110" in say(rasa_url, uuid.uuid4().hex, "我被骗了两万怎么办")
+
+
 def test_too_long_messages_are_not_processed(rasa_url):
     reply = say(rasa_url, uuid.uuid4().hex, "被骗" * 1001)
     assert "太长" in reply

@@ -14,6 +14,7 @@ from typing import Any, Awaitable, Callable, Optional
 
 import rasa.core.actions.action
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from sanic import Blueprint, Sanic
 
 from bot import settings
 from bot.privacy import notice, redact
@@ -24,6 +25,8 @@ logger = logging.getLogger(__name__)
 rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout()
 
 MAX_MESSAGE_CHARS = 2000
+# Sanic accepts 100 MB bodies by default; no endpoint of this bot needs more than this.
+MAX_REQUEST_BYTES = 1024 * 1024
 TOO_LONG_REPLY = "您的消息太长了（超过2000字），我看不过来。请挑最要紧的情况，简短说一下好吗？"
 TOO_FAST_REPLY = "您发得太快了，请稍等一分钟再发。如果钱正在被转走，请马上打110。"
 ESSENTIALS_REPLY = (
@@ -32,6 +35,14 @@ ESSENTIALS_REPLY = (
     "• 拿不准是不是诈骗：打96110咨询。\n"
     "• 不转账、不透露验证码和密码。\n请稍后再来问我。"
 )
+
+
+def cap_request_size(blueprint: Blueprint) -> None:
+    """Make the whole server refuse bodies over MAX_REQUEST_BYTES (413) before reading them."""
+
+    @blueprint.listener("before_server_start")
+    async def cap(app: Sanic, _: Any) -> None:
+        app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, MAX_REQUEST_BYTES)
 
 
 def sender_tag(sender_id: str) -> str:

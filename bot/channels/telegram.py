@@ -24,7 +24,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import deliver
+from bot.channels.common import cap_request_size, deliver
 from bot.credentials import TELEGRAM_API
 
 logger = logging.getLogger(__name__)
@@ -170,6 +170,7 @@ class TelegramInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("telegram_webhook", __name__)
+        cap_request_size(telegram_webhook)
 
         async def say(chat_id: Text, text: Text) -> None:
             await deliver(on_new_message, text, self.output, chat_id, self.name())
