@@ -34,6 +34,17 @@ def repository(database_url: str) -> Iterator[KnowledgeRepository]:
     repo.dispose()
 
 
+@pytest.fixture
+def actions_store(monkeypatch, database_url: str) -> Iterator[None]:
+    """Point the actions' shared repository at the test store (for actions run in-process)."""
+    import actions.store
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    actions.store.repository.dispose()
+    yield
+    actions.store.repository.dispose()
+
+
 @pytest.fixture(scope="session")
 def action_url(workdir: Path, database_url: str) -> Iterator[str]:
     with servers.action_server(workdir, {"DATABASE_URL": database_url}) as url:

@@ -5,23 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.store
 from actions.guidance import ActionGiveGuidance
 from actions.knowledge import ActionAnswerHotline, ActionAnswerLaw, ActionAnswerScamType
 from actions.statistics import ActionAnswerStatistics
 from tests.support.trackers import tracker_for
 
 
-@pytest.fixture(autouse=True)
-def store(monkeypatch, database_url):
-    """Point the actions' shared repository at the test store."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    actions.store.repository.dispose()
-    yield
-    actions.store.repository.dispose()
+pytestmark = pytest.mark.usefixtures("actions_store")
 
 
 @pytest.fixture(scope="session")

@@ -7,18 +7,12 @@ import uuid
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.store
 from actions.lost_money import ActionLostMoneyChecklist, ValidateLostMoneyForm, checklist
 from bot import loss_report
 from tests.support.trackers import tracker_for
 
 
-@pytest.fixture(autouse=True)
-def store(monkeypatch, database_url):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    actions.store.repository.dispose()
-    yield
-    actions.store.repository.dispose()
+pytestmark = pytest.mark.usefixtures("actions_store")
 
 
 @pytest.mark.parametrize(

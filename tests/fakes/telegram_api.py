@@ -8,15 +8,16 @@ form strings are decoded, as Telegram does. Runs aiohttp in a background thread.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from aiohttp import web
+
+from tests.fakes.server import BackgroundServer
 
 JSON_FIELDS = {"reply_markup", "allowed_updates", "entities", "caption_entities", "media"}
 MAX_TEXT = 4096
@@ -39,10 +40,13 @@ class ApiError(Exception):
         self.description = description
 
 
-class FakeTelegramAPI:
+class FakeTelegramAPI(BackgroundServer):
     """Bot API on 127.0.0.1; use as a context manager, then read `.calls`."""
 
+    name = "fake-telegram-api"
+
     def __init__(self, token: str, username: str = "fanzha_test_bot") -> None:
+        super().__init__()
         self.token = token
         self.bot_user = {
             "id": int(token.split(":")[0]),
@@ -53,15 +57,11 @@ class FakeTelegramAPI:
             "can_read_all_group_messages": False,
             "supports_inline_queries": False,
         }
-        self.url = ""
         self.webhook: dict[str, Any] = {}
         self._calls: list[ApiCall] = []
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._message_ids = itertools.count(1000)
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._runner: Optional[web.AppRunner] = None
-        self._thread: Optional[threading.Thread] = None
         self._methods: dict[str, Callable[[dict], Any]] = {
             "getme": lambda p: self.bot_user,
             "setwebhook": self._set_webhook,
@@ -167,48 +167,8 @@ class FakeTelegramAPI:
         except ApiError as error:
             return _error(error.code, error.description)
 
-    def start(self) -> str:
-        """Serve on a free port; returns the base URL (for api_base_url)."""
-        ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-
-        async def serve() -> None:
-            app = web.Application()
-            app.router.add_route("*", r"/bot{token}/{method}", self._handle)
-            self._runner = web.AppRunner(app)
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
-            await site.start()
-            port = site._server.sockets[0].getsockname()[1]
-            self.url = f"http://127.0.0.1:{port}"
-            ready.set()
-
-        def run() -> None:
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(serve())
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="fake-telegram-api", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("fake Telegram API did not start")
-        return self.url
-
-    def stop(self) -> None:
-        if self._loop is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
-        self._loop = None
-
-    def __enter__(self) -> "FakeTelegramAPI":
-        self.start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        self.stop()
+    def routes(self, app: web.Application) -> None:
+        app.router.add_route("*", r"/bot{token}/{method}", self._handle)
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

@@ -9,7 +9,6 @@ or an error code. Issuing a token invalidates the previous one (40001), and
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import threading
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from aiohttp import web
+
+from tests.fakes.server import BackgroundServer
 
 MAX_TEXT_BYTES = 2048
 INVALID_CREDENTIAL = 40001
@@ -41,14 +42,16 @@ class Rejected:
     access_token: str
 
 
-class FakeWeChatAPI:
+class FakeWeChatAPI(BackgroundServer):
     """WeChat API on 127.0.0.1; use as a context manager, then read `.messages`."""
 
+    name = "fake-wechat-api"
+
     def __init__(self, app_id: str, app_secret: str, expires_in: int = 7200) -> None:
+        super().__init__()
         self.app_id = app_id
         self.app_secret = app_secret
         self.expires_in = expires_in
-        self.url = ""
         self.tokens_issued: list[str] = []
         self._current: Optional[str] = None
         self._expired = False
@@ -56,8 +59,6 @@ class FakeWeChatAPI:
         self._rejected: list[Rejected] = []
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._runner: Optional[web.AppRunner] = None
 
     # --- test controls and records -------------------------------------------------
 
@@ -126,46 +127,9 @@ class FakeWeChatAPI:
 
     # --- lifecycle -------------------------------------------------------------------
 
-    def start(self) -> str:
-        """Serve on a free port; returns the base URL (for api_base_url)."""
-        ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-
-        async def serve() -> None:
-            app = web.Application()
-            app.router.add_get("/cgi-bin/token", self._token)
-            app.router.add_post("/cgi-bin/message/custom/send", self._send)
-            self._runner = web.AppRunner(app)
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
-            await site.start()
-            port = site._server.sockets[0].getsockname()[1]
-            self.url = f"http://127.0.0.1:{port}"
-            ready.set()
-
-        def run() -> None:
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(serve())
-            self._loop.run_forever()
-
-        threading.Thread(target=run, name="fake-wechat-api", daemon=True).start()
-        if not ready.wait(10):
-            raise RuntimeError("fake WeChat API did not start")
-        return self.url
-
-    def stop(self) -> None:
-        if self._loop is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._loop = None
-
-    def __enter__(self) -> "FakeWeChatAPI":
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get("/cgi-bin/token", self._token)
+        app.router.add_post("/cgi-bin/message/custom/send", self._send)
 
 
 def _error(errcode: int, errmsg: str) -> web.Response:
