@@ -8,7 +8,7 @@ TRAINING_DATA := data/nlu data/rules data/stories
 TRAINING_FILES := config.yml domain.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml data/jieba/*)
 KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml) $(wildcard bot/knowledge/*.py)
 
-.PHONY: install test-deps knowledge train run shell test bench clean
+.PHONY: install web test-deps knowledge train run shell test bench retention clean
 
 .venv/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -16,6 +16,14 @@ KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml) $(wildcard bot/knowledge/*.p
 	@touch $@
 
 install: .venv/.synced
+
+# The chat page's widget (ChatUI, React) comes from npm and is served locally.
+web/vendor/.installed: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web: web/vendor/.installed
 
 var/knowledge.db: $(KNOWLEDGE_FILES) .venv/.synced
 	$(PY) -m bot.knowledge.loader
@@ -28,7 +36,7 @@ $(MODEL): $(TRAINING_FILES) .venv/.synced
 
 train: $(MODEL)
 
-run: install knowledge train
+run: install web knowledge train
 	bash scripts/run.sh
 
 shell: install knowledge train
@@ -38,11 +46,15 @@ shell: install knowledge train
 test-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
-test: install test-deps knowledge train
+test: install web test-deps knowledge train
 	$(PY) -m pytest
 
 bench: install knowledge train
 	$(PY) scripts/bench.py
+
+# Delete conversations older than RETENTION_DAYS (default 30) from the tracker store.
+retention: install
+	$(PY) -m bot.retention
 
 clean:
 	rm -rf models results var .rasa

@@ -1,0 +1,442 @@
+/*
+ * 反诈助手 chat page: Alibaba ChatUI (UMD build, global `ChatUI`) on React 18 (UMD builds),
+ * talking to Rasa's REST channel. No JSX and no bundler: plain React.createElement.
+ *
+ * Safety rules kept throughout:
+ *  - message text is only ever rendered as React text children (escaped), never as HTML;
+ *  - links are made only from http(s) URLs, opened in a new tab with rel="noopener noreferrer";
+ *  - the page fetches nothing but its own files and the Rasa server.
+ */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("root");
+  if (!window.React || !window.ReactDOM || !window.ChatUI) {
+    root.textContent =
+      "页面资源没有安装完整（请在 web/ 目录运行 npm ci）。紧急情况请直接拨打110报警，咨询防骗问题可拨打96110。";
+    return;
+  }
+
+  var React = window.React;
+  var h = React.createElement;
+  var ChatUI = window.ChatUI;
+  var Chat = ChatUI.default;
+  var Bubble = ChatUI.Bubble;
+  var Button = ChatUI.Button;
+  var useMessages = ChatUI.useMessages;
+
+  var STORAGE = {
+    sender: "fanzha.sender",
+    messages: "fanzha.messages.v1",
+    largeText: "fanzha.largeText",
+  };
+  var MAX_STORED_MESSAGES = 200;
+  var REQUEST_TIMEOUT_MS = 30000;
+
+  var WELCOME =
+    "您好，我是反诈助手，一个自动回复的防骗小助手，不是真人。\n" +
+    "我绝不会向您索要银行卡号、密码或验证码——谁向您要这些，都要当成骗子。\n" +
+    "遇到紧急情况，或者钱已经转出去了，请立即拨打110报警。\n" +
+    "请点下方的按钮，或者直接告诉我您遇到了什么情况。";
+
+  var NETWORK_ERROR =
+    "抱歉，现在连不上反诈助手，可能是网络出了问题。\n" +
+    "如果您正在被骗，或者已经转了钱，请立即拨打110报警；" +
+    "想咨询防骗问题，可以拨打全国反诈专线96110。\n" +
+    "稍后可以再试一次。";
+
+  var EMPTY_REPLY =
+    "抱歉，这个问题我暂时回答不了。您可以换个说法，或点下方的按钮。\n" +
+    "紧急情况请拨打110报警，咨询防骗问题可拨打96110。";
+
+  var CORE_TOPICS = [
+    { name: "接到可疑电话/短信", code: "/suspected_scam_call" },
+    { name: "已经被骗、转了钱", code: "/lost_money" },
+    { name: "有人要买/租我的卡", code: "/selling_card" },
+    { name: "查App/网址真假", code: "/app_verification" },
+  ];
+
+  // ---------------------------------------------------------------- storage
+
+  function storageGet(key) {
+    try {
+      return window.localStorage.getItem(key);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function storageSet(key, value) {
+    try {
+      window.localStorage.setItem(key, value);
+    } catch (e) {
+      /* private mode or storage full: the chat still works, it just won't be remembered */
+    }
+  }
+
+  function randomId() {
+    var c = window.crypto;
+    if (c && typeof c.randomUUID === "function") return c.randomUUID();
+    var bytes = new Uint8Array(16);
+    if (c && c.getRandomValues) {
+      c.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    }
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      })
+      .join("");
+  }
+
+  function senderId() {
+    var id = storageGet(STORAGE.sender);
+    if (!id || !/^[A-Za-z0-9-]{8,64}$/.test(id)) {
+      id = "web-" + randomId();
+      storageSet(STORAGE.sender, id);
+    }
+    return id;
+  }
+
+  function isString(value) {
+    return typeof value === "string";
+  }
+
+  function cleanButtons(buttons) {
+    if (!Array.isArray(buttons)) return [];
+    return buttons
+      .filter(function (b) {
+        return b && isString(b.title) && isString(b.payload) && b.title && b.payload;
+      })
+      .map(function (b) {
+        return { title: b.title, payload: b.payload };
+      });
+  }
+
+  // Keep only the fields this page renders, with the right types, whatever is stored.
+  function cleanMessage(m) {
+    if (!m || typeof m !== "object" || !m.content || !isString(m.content.text)) return null;
+    var msg = {
+      _id: isString(m._id) ? m._id : randomId(),
+      type: "text",
+      position: m.position === "right" ? "right" : "left",
+      content: { text: m.content.text },
+    };
+    if (typeof m.createdAt === "number") msg.createdAt = m.createdAt;
+    if (m.hasTime === true) msg.hasTime = true;
+    var buttons = cleanButtons(m.content.buttons);
+    if (buttons.length) msg.content.buttons = buttons;
+    if (m.content.kind === "notice") msg.content.kind = "notice";
+    return msg;
+  }
+
+  function loadMessages() {
+    var raw = storageGet(STORAGE.messages);
+    if (!raw) return null;
+    try {
+      var list = JSON.parse(raw);
+      if (!Array.isArray(list)) return null;
+      var msgs = list.map(cleanMessage).filter(Boolean);
+      return msgs.length ? msgs : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function saveMessages(messages) {
+    var list = messages.slice(-MAX_STORED_MESSAGES).map(cleanMessage).filter(Boolean);
+    storageSet(STORAGE.messages, JSON.stringify(list));
+  }
+
+  // ----------------------------------------------------------------- server
+
+  function serverUrl() {
+    var fallback = window.location.protocol + "//" + window.location.hostname + ":5005";
+    var given = new URLSearchParams(window.location.search).get("server");
+    if (!given) return fallback;
+    try {
+      var url = new URL(given, window.location.href);
+      if (url.protocol !== "http:" && url.protocol !== "https:") return fallback;
+      return (url.origin + url.pathname).replace(/\/+$/, "");
+    } catch (e) {
+      return fallback;
+    }
+  }
+
+  var SERVER = serverUrl();
+  var SENDER = senderId();
+
+  function postToRasa(message) {
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = controller
+      ? setTimeout(function () {
+          controller.abort();
+        }, REQUEST_TIMEOUT_MS)
+      : null;
+    return fetch(SERVER + "/webhooks/rest/webhook", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: SENDER, message: message }),
+      signal: controller ? controller.signal : undefined,
+      credentials: "omit",
+      referrerPolicy: "no-referrer",
+    })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .finally(function () {
+        if (timer) clearTimeout(timer);
+      });
+  }
+
+  // Turn Rasa's reply list into chat messages: text and buttons are shown; an image
+  // or attachment URL becomes a link (never loaded into the page); custom payloads are skipped.
+  function repliesToMessages(replies) {
+    if (!Array.isArray(replies)) return [];
+    var out = [];
+    replies.forEach(function (r) {
+      if (!r || typeof r !== "object") return;
+      var parts = [];
+      if (isString(r.text) && r.text.trim()) parts.push(r.text);
+      if (isString(r.image) && r.image) parts.push("图片：" + r.image);
+      if (isString(r.attachment) && r.attachment) parts.push("附件：" + r.attachment);
+      var buttons = cleanButtons(r.buttons);
+      if (!parts.length && !buttons.length) return;
+      var content = { text: parts.join("\n") };
+      if (buttons.length) content.buttons = buttons;
+      out.push({ type: "text", position: "left", content: content });
+    });
+    return out;
+  }
+
+  // ------------------------------------------------------------------ links
+
+  // Candidate URLs stop at whitespace, quotes, angle brackets and full-width punctuation.
+  var URL_PATTERN = /https?:\/\/[^\s<>"'`\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+/gi;
+  var TRAILING = /[.,;:!?)\]}]+$/;
+
+  function safeHref(candidate) {
+    try {
+      var url = new URL(candidate);
+      if (url.protocol === "http:" || url.protocol === "https:") return url.href;
+    } catch (e) {
+      /* not a URL: shown as text */
+    }
+    return null;
+  }
+
+  // Split text into plain strings and <a> elements. Everything stays a React text child.
+  function linkify(text, keyPrefix) {
+    var nodes = [];
+    var last = 0;
+    var match;
+    URL_PATTERN.lastIndex = 0;
+    while ((match = URL_PATTERN.exec(text)) !== null) {
+      var raw = match[0];
+      var trimmed = raw.replace(TRAILING, "");
+      var href = trimmed ? safeHref(trimmed) : null;
+      if (!href) continue;
+      if (match.index > last) nodes.push(text.slice(last, match.index));
+      nodes.push(
+        h(
+          "a",
+          {
+            key: keyPrefix + "-" + match.index,
+            href: href,
+            target: "_blank",
+            rel: "noopener noreferrer",
+            className: "MsgLink",
+          },
+          trimmed
+        )
+      );
+      last = match.index + trimmed.length;
+      URL_PATTERN.lastIndex = last;
+    }
+    if (last < text.length) nodes.push(text.slice(last));
+    return nodes;
+  }
+
+  // ---------------------------------------------------------------- widgets
+
+  function LargeTextSwitch(props) {
+    return h(
+      "button",
+      {
+        type: "button",
+        className: "LargeTextSwitch",
+        role: "switch",
+        "aria-checked": props.on ? "true" : "false",
+        onClick: props.onToggle,
+      },
+      h("span", { className: "LargeTextSwitch-track", "aria-hidden": "true" },
+        h("span", { className: "LargeTextSwitch-thumb" })),
+      h("span", { className: "LargeTextSwitch-label" }, "大字模式")
+    );
+  }
+
+  function MessageButtons(props) {
+    return h(
+      "div",
+      { className: "MsgButtons", role: "group", "aria-label": "可选的回答" },
+      props.buttons.map(function (b, i) {
+        return h(
+          Button,
+          {
+            key: i,
+            className: "MsgButton",
+            color: "primary",
+            variant: "outline",
+            size: "sm",
+            onClick: function () {
+              props.onChoose(b);
+            },
+          },
+          b.title
+        );
+      })
+    );
+  }
+
+  function applyLargeText(on) {
+    document.documentElement.classList.toggle("large-text", on);
+  }
+
+  var initialLargeText = storageGet(STORAGE.largeText) === "1";
+  applyLargeText(initialLargeText);
+
+  var INITIAL_MESSAGES = loadMessages() || [
+    { type: "text", position: "left", content: { text: WELCOME, kind: "notice" } },
+  ];
+
+  // -------------------------------------------------------------------- app
+
+  function App() {
+    var state = useMessages(INITIAL_MESSAGES);
+    var messages = state.messages;
+    var appendMsg = state.appendMsg;
+    var typingState = React.useState(false);
+    var largeState = React.useState(initialLargeText);
+    var pending = React.useRef(0);
+    var messagesRef = React.useRef(null);
+
+    var isTyping = typingState[0];
+    var setTyping = typingState[1];
+    var largeText = largeState[0];
+    var setLargeText = largeState[1];
+
+    React.useEffect(
+      function () {
+        saveMessages(messages);
+      },
+      [messages]
+    );
+
+    React.useEffect(
+      function () {
+        applyLargeText(largeText);
+        storageSet(STORAGE.largeText, largeText ? "1" : "0");
+        // Bigger text makes the list taller: keep the latest message in view once the
+        // new sizes are laid out.
+        var timers = [50, 350].map(function (delay) {
+          return setTimeout(function () {
+            if (messagesRef.current) messagesRef.current.scrollToEnd({ animated: false, force: true });
+          }, delay);
+        });
+        return function () {
+          timers.forEach(clearTimeout);
+        };
+      },
+      [largeText]
+    );
+
+    // `message` goes to Rasa; `shown` is what appears in the user's bubble.
+    var send = React.useCallback(
+      function (message, shown) {
+        appendMsg({ type: "text", position: "right", content: { text: shown } });
+        pending.current += 1;
+        setTyping(true);
+        postToRasa(message)
+          .then(function (replies) {
+            var msgs = repliesToMessages(replies);
+            if (!msgs.length) {
+              msgs = [{ type: "text", position: "left", content: { text: EMPTY_REPLY, kind: "notice" } }];
+            }
+            msgs.forEach(appendMsg);
+          })
+          .catch(function () {
+            appendMsg({ type: "text", position: "left", content: { text: NETWORK_ERROR, kind: "notice" } });
+          })
+          .finally(function () {
+            pending.current -= 1;
+            if (pending.current <= 0) {
+              pending.current = 0;
+              setTyping(false);
+            }
+          });
+      },
+      [appendMsg]
+    );
+
+    function handleSend(type, value) {
+      if (type !== "text" || !isString(value)) return;
+      var text = value.trim();
+      if (!text) return;
+      send(text, text);
+    }
+
+    function handleQuickReply(item) {
+      send(item.code, item.name);
+    }
+
+    function chooseButton(button) {
+      send(button.payload, button.title);
+    }
+
+    function renderMessageContent(msg) {
+      if (msg.type === "typing") return h(ChatUI.Typing, { text: "正在回复" });
+      var content = msg.content || {};
+      var text = isString(content.text) ? content.text : "";
+      var isBot = msg.position !== "right";
+      var className = "Bubble text MsgBubble" + (content.kind === "notice" ? " MsgBubble--notice" : "");
+      return h(
+        Bubble,
+        { type: "text", className: className },
+        text ? h("p", { className: "MsgText" }, isBot ? linkify(text, msg._id) : text) : null,
+        isBot && content.buttons && content.buttons.length
+          ? h(MessageButtons, { buttons: content.buttons, onChoose: chooseButton })
+          : null
+      );
+    }
+
+    return h(Chat, {
+      locale: "zh-CN",
+      colorScheme: "light",
+      elderMode: largeText,
+      navbar: {
+        title: "反诈助手",
+        align: "left",
+        desc: "自动回复 · 紧急情况请拨110",
+        rightSlot: h(LargeTextSwitch, {
+          on: largeText,
+          onToggle: function () {
+            setLargeText(!largeText);
+          },
+        }),
+      },
+      messages: messages,
+      messagesRef: messagesRef,
+      isTyping: isTyping,
+      renderMessageContent: renderMessageContent,
+      quickReplies: CORE_TOPICS,
+      onQuickReplyClick: handleQuickReply,
+      onSend: handleSend,
+      placeholder: "请描述您遇到的情况…",
+      inputOptions: { "aria-label": "输入您的问题" },
+    });
+  }
+
+  window.ReactDOM.createRoot(root).render(h(App));
+})();
