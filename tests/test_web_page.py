@@ -16,11 +16,10 @@ from typing import Iterator
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from tests.support import servers
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-expect = playwright_sync.expect
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results"
@@ -115,7 +114,7 @@ def site(workdir: Path, action_url: str) -> Iterator[tuple[str, str]]:
 def browser():
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: apt-get install -y chromium (or `make test-deps`)")
-    with playwright_sync.sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
