@@ -48,7 +48,7 @@ def test_unclear_message_offers_the_core_topics(rasa_url):
 
 @pytest.mark.parametrize("traditional, simplified", [
     ("有人要花錢租我的銀行卡", "有人要花钱租我的银行卡"),
-    ("我剛被騙了兩萬塊，怎麼辦", "我刚被骗了两万块，怎么办"),
+    ("我剛被騙了兩萬塊，怎麼辦", "我刚被骗了两万块,怎么办"),  # full-width punctuation folds too
     ("這個ＡＰＰ是不是國家反詐中心的", "这个APP是不是国家反诈中心的"),
 ])
 def test_traditional_and_full_width_text_is_read_as_simplified(rasa_url, traditional, simplified):
