@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
 import uuid
 
 import pytest
@@ -56,3 +58,8 @@ def test_traditional_and_full_width_text_is_read_as_simplified(rasa_url, traditi
     expected = post_json(f"{rasa_url}/model/parse", {"text": simplified})
     assert parsed["text"] == simplified
     assert parsed["intent"]["name"] == expected["intent"]["name"]
+
+
+def test_channel_health_check(rasa_url):
+    with urllib.request.urlopen(f"{rasa_url}/webhooks/rest/", timeout=30) as answer:
+        assert json.load(answer) == {"status": "ok"}

@@ -146,6 +146,10 @@ def impatient_wechat(workdir: Path, action_url: str, slow_api: FakeWeChatAPI) ->
 # --- URL verification (GET) ------------------------------------------------------------
 
 
+def test_health_check(wechat: WeChat) -> None:
+    assert requests.get(f"{wechat.rasa_url}/webhooks/wechat/", timeout=30).json() == {"status": "ok"}
+
+
 def test_verification_echoes_echostr(wechat: WeChat) -> None:
     reply = requests.get(wechat.url, params=signed_params(echostr="5837397520317862311"), timeout=10)
     assert reply.status_code == 200

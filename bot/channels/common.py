@@ -14,7 +14,9 @@ from typing import Any, Awaitable, Callable, Optional
 
 import rasa.core.actions.action
 from rasa.core.channels.channel import OutputChannel, UserMessage
-from sanic import Blueprint, Sanic
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot import settings
 from bot.privacy import notice, redact
@@ -25,7 +27,7 @@ logger = logging.getLogger(__name__)
 rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout()
 
 MAX_MESSAGE_CHARS = 2000
-# Sanic accepts 100 MB bodies by default; no endpoint of this bot needs more than this.
+# No endpoint of this bot needs a bigger request body.
 MAX_REQUEST_BYTES = 1024 * 1024
 TOO_LONG_REPLY = "您的消息太长了（超过2000字），我看不过来。请挑最要紧的情况，简短说一下好吗？"
 TOO_FAST_REPLY = "您发得太快了，请稍等一分钟再发。如果钱正在被转走，请马上打110。"
@@ -37,12 +39,23 @@ ESSENTIALS_REPLY = (
 )
 
 
-def cap_request_size(blueprint: Blueprint) -> None:
-    """Make the whole server refuse bodies over MAX_REQUEST_BYTES (413) before reading them."""
+def channel_blueprint(name: str) -> Blueprint:
+    """A channel's blueprint with a GET / health check; it also caps request bodies server-wide.
+
+    Sanic would read bodies up to 100 MB; with this, bodies over MAX_REQUEST_BYTES get 413
+    on every endpoint before they are read.
+    """
+    blueprint = Blueprint(name, __name__)
 
     @blueprint.listener("before_server_start")
     async def cap(app: Sanic, _: Any) -> None:
         app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, MAX_REQUEST_BYTES)
+
+    @blueprint.route("/", methods=["GET"])
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    return blueprint
 
 
 def sender_tag(sender_id: str) -> str:

@@ -16,7 +16,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import cap_request_size, deliver
+from bot.channels.common import channel_blueprint, deliver
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +53,7 @@ class RestInput(RasaRestInput):
     """POST {"sender": "...", "message": "..."} and get the bot's replies as a JSON list."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
-        cap_request_size(webhook)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        webhook = channel_blueprint(f"custom_webhook_{type(self).__name__}")
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

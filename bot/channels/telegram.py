@@ -24,7 +24,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import cap_request_size, deliver
+from bot.channels.common import channel_blueprint, deliver
 from bot.credentials import TELEGRAM_API
 
 logger = logging.getLogger(__name__)
@@ -169,8 +169,7 @@ class TelegramInput(InputChannel):
             raise RasaException(f"Telegram setup failed: {error}") from error
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        telegram_webhook = Blueprint("telegram_webhook", __name__)
-        cap_request_size(telegram_webhook)
+        telegram_webhook = channel_blueprint("telegram_webhook")
 
         async def say(chat_id: Text, text: Text) -> None:
             await deliver(on_new_message, text, self.output, chat_id, self.name())
@@ -182,10 +181,6 @@ class TelegramInput(InputChannel):
         @telegram_webhook.listener("after_server_stop")
         async def stop(_: Sanic, __: Any) -> None:
             await self.output.close()
-
-        @telegram_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:

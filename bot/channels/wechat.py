@@ -34,7 +34,7 @@ from wechatpy.messages import BaseMessage, TextMessage
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
-from bot.channels.common import cap_request_size, deliver
+from bot.channels.common import channel_blueprint, deliver
 from bot.credentials import WECHAT_API
 
 logger = logging.getLogger(__name__)
@@ -220,12 +220,7 @@ class WeChatInput(InputChannel):
         self._background: set[asyncio.Task] = set()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        wechat_webhook = Blueprint("wechat_webhook", __name__)
-        cap_request_size(wechat_webhook)
-
-        @wechat_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        wechat_webhook = channel_blueprint("wechat_webhook")
 
         @wechat_webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
