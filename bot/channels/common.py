@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections import OrderedDict, deque
 from typing import Any, Awaitable, Callable, Optional
@@ -19,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings
+from bot.handover import handed_over
 from bot.privacy import notice, redact
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,11 @@ MAX_MESSAGE_CHARS = 2000
 MAX_REQUEST_BYTES = 1024 * 1024
 TOO_LONG_REPLY = "您的消息太长了（超过2000字），我看不过来。请挑最要紧的情况，简短说一下好吗？"
 TOO_FAST_REPLY = "您发得太快了，请稍等一分钟再发。如果钱正在被转走，请马上打110。"
+HANDED_OVER_REPLY = (
+    "如果钱、验证码、银行卡或账号已经给了对方：请马上打110报警，请求紧急止付；"
+    "转账记录和聊天记录先截图保存，别删。"
+)
+URGENT_110 = re.compile(r"(?<!\d)110(?!\d)")
 ESSENTIALS_REPLY = (
     "抱歉，我这边暂时出了点问题，没能好好回答您。最要紧的是：\n"
     "• 已经转了钱：马上打110报警，请求紧急止付。\n"
@@ -88,12 +95,24 @@ class RateLimiter:
 rate_limiter = RateLimiter(settings.rate_limit())
 
 
+def _texts(values: Any) -> list[str]:
+    """The strings in a send call's arguments, including a response dict's "text"."""
+    found = []
+    for value in values:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict) and isinstance(value.get("text"), str):
+            found.append(value["text"])
+    return found
+
+
 class _CountingOutput:
-    """Wraps an output channel to count what the bot sends during one turn."""
+    """Wraps an output channel to count what the bot sends during one turn and whether it named 110."""
 
     def __init__(self, inner: OutputChannel) -> None:
         self._inner = inner
         self.sent = 0
+        self.named_110 = False
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._inner, name)
@@ -101,6 +120,9 @@ class _CountingOutput:
 
             async def counted(*args: Any, **kwargs: Any) -> Any:
                 self.sent += 1
+                # The first argument of every send method is the recipient id, not text.
+                texts = _texts([*args[1:], *kwargs.values()])
+                self.named_110 = self.named_110 or any(URGENT_110.search(t) for t in texts)
                 return await attribute(*args, **kwargs)
 
             return counted
@@ -136,3 +158,7 @@ async def deliver(
     if counting.sent == 0:
         logger.warning("no reply for sender %s: sending the essentials", sender_tag(sender_id))
         await output_channel.send_text_message(sender_id, ESSENTIALS_REPLY)
+    elif handed_over(redaction.text) and not counting.named_110:
+        # Whatever the classifier made of it, someone who already paid hears about 110 first thing.
+        logger.warning("handed-over message answered without 110 for sender %s", sender_tag(sender_id))
+        await output_channel.send_text_message(sender_id, HANDED_OVER_REPLY)

@@ -1,0 +1,59 @@
+"""The "already handed over" detector: what must fire the 110 line, and what must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.handover import handed_over
+
+HANDED_OVER = [
+    "我妈刚接到电话说是公安局的，让她把钱转到安全账户，她已经转了5万了",
+    "我刚给对方转了5000块，转完他就把我拉黑了",
+    "钱已经转出去了，还来得及吗",
+    "对方让我念验证码，我念了：[验证码]",
+    "他要我的验证码，我给了他[验证码]",
+    "支付密码我说了，是[密码]",
+    "我已经把验证码告诉对方了",
+    "被骗了两万块钱，还能找回来吗",
+    "刚才共享屏幕之后，我银行卡里少了八千",
+    "我爸把十几万转给了一个自称公安的人",
+    "交了888的会员费后对方就不回消息了",
+    "我把银行卡借给朋友了，现在被冻结了",
+    "卡已经寄过去了",
+    "俺娘被人骗走了三万块 咋整",
+    "我打了3000过去，然后他就不回了",
+    "用支付宝付了定金，卖家把我删了",
+    "我上当了😭",
+    "被騙了五萬塊，現在報警還來得及嗎",
+    "我已经付了手续费，贷款还是没下来",
+    "孩子用我手机充了两千多给游戏主播",
+]
+
+NOT_HANDED_OVER = [
+    "有人打电话说我涉嫌洗钱，让我转到安全账户，我还没转",
+    "对方要我的验证码，我没给",
+    "差点就转了，幸好我女儿拦住了",
+    "他让我把钱打到一个账户上，这是不是诈骗",
+    "我已经报警了",
+    "我打了110，警察说会处理",
+    "有人要租我的银行卡，一个月给800，靠谱吗",
+    "怎么才能不被骗",
+    "收到短信说我的快递丢了要理赔，还没操作",
+    "如果转了钱该怎么办",
+    "网上说做刷单兼职能赚钱，我该不该做",
+    "尊敬的用户，您的医保卡已被冻结，请点击链接解冻",
+    "请问2021年全国破获了多少电诈案件",
+    "国家反诈中心App怎么下载",
+    "我给他打电话他没接",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", HANDED_OVER)
+def test_fires_when_something_was_handed_over(text):
+    assert handed_over(text)
+
+
+@pytest.mark.parametrize("text", NOT_HANDED_OVER)
+def test_quiet_when_nothing_was_handed_over(text):
+    assert not handed_over(text)
