@@ -57,3 +57,33 @@ def test_fires_when_something_was_handed_over(text):
 @pytest.mark.parametrize("text", NOT_HANDED_OVER)
 def test_quiet_when_nothing_was_handed_over(text):
     assert not handed_over(text)
+
+
+async def _turn(text: str, reply: str) -> list[str]:
+    """One message through the channels' shared path, with Rasa stubbed to say `reply`."""
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    from bot.channels.common import deliver
+
+    async def rasa_says(message):
+        await message.output_channel.send_response(message.sender_id, {"text": reply})
+
+    out = CollectingOutputChannel()
+    await deliver(rasa_says, text, out, "handover-test", "rest")
+    return [m.get("text", "") for m in out.messages]
+
+
+async def test_channel_adds_110_when_a_victim_gets_a_reply_without_it():
+    replies = await _turn("她已经转了5万了", "好的。还有什么我可以帮您的吗？")
+    assert replies[0] == "好的。还有什么我可以帮您的吗？"
+    assert "110" in replies[-1] and "紧急止付" in replies[-1]
+
+
+async def test_channel_adds_nothing_when_the_reply_named_110():
+    replies = await _turn("她已经转了5万了", "马上打110报警，请求紧急止付。")
+    assert replies == ["马上打110报警，请求紧急止付。"]
+
+
+async def test_channel_adds_nothing_when_nothing_was_handed_over():
+    replies = await _turn("有人让我转到安全账户，我还没转", "先别转账。")
+    assert replies == ["先别转账。"]
