@@ -9,7 +9,7 @@ from bot import settings
 from bot.knowledge import KnowledgeRepository
 from bot.knowledge.loader import build
 
-FILES = ("sources", "metrics", "statistics", "law", "hotlines", "guidance", "scam_types")
+FILES = ("sources", "metrics", "statistics", "law", "hotlines", "guidance", "scam_types", "questions")
 
 
 def yaml_count() -> int:

@@ -23,6 +23,7 @@ from bot.knowledge.models import (
     Hotline,
     LawFact,
     Metric,
+    Question,
     ScamTypeRow,
     Source,
     Statistic,
@@ -39,6 +40,44 @@ def read_yaml(directory: Path, name: str) -> list[dict[str, Any]]:
 
 def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+class KnowledgeDataError(ValueError):
+    """The YAML files contradict themselves (e.g. a reference to a missing id)."""
+
+
+def question_rows(
+    entries: list[dict[str, Any]], law_ids: set[str], figure_ids: set[str], hotline_numbers: set[str]
+) -> list[Question]:
+    """Rows for questions.yml, refusing unknown references so a typo never reaches users."""
+    out: list[Question] = []
+    seen: set[str] = set()
+    for i, q in enumerate(entries):
+        key, topic = q["key"], q["topic"]
+        where = f"questions.yml entry {key!r}"
+        if key in seen:
+            raise KnowledgeDataError(f"{where}: duplicate key")
+        seen.add(key)
+        if not key.startswith(f"{topic}/") or key.endswith("/general"):
+            raise KnowledgeDataError(f"{where}: key must be {topic}/<question>, not /general")
+        answer = q["answer"]
+        lines = isinstance(answer, list) and all(isinstance(a, str) and a.strip() for a in answer)
+        if not (answer and lines):
+            raise KnowledgeDataError(f"{where}: answer must be a list of non-empty lines")
+        refs = {field: [str(x) for x in q.get(field) or []] for field in ("law", "figures", "hotlines")}
+        for field, known, file in (
+            ("law", law_ids, "law.yml"),
+            ("figures", figure_ids, "statistics.yml"),
+            ("hotlines", hotline_numbers, "hotlines.yml"),
+        ):
+            missing = [x for x in refs[field] if x not in known]
+            if missing:
+                raise KnowledgeDataError(f"{where}: {field} {missing} not found in {file}")
+        out.append(
+            Question(key=key, position=i, topic=topic, question=q["question"], answer=answer,
+                     law_ids=refs["law"], figure_ids=refs["figures"], hotline_numbers=refs["hotlines"])
+        )
+    return out
 
 
 def rows(directory: Path) -> list[Base]:
@@ -84,6 +123,14 @@ def rows(directory: Path) -> list[Base]:
             ScamTypeRow(id=t["id"], position=i, name=t["name"], aliases=t["aliases"],
                         keywords=t["keywords"], signs=t["signs"], advice=t["advice"])
         )
+    out.extend(
+        question_rows(
+            read_yaml(directory, "questions"),
+            law_ids={r.id for r in out if isinstance(r, LawFact)},
+            figure_ids={r.id for r in out if isinstance(r, Statistic)},
+            hotline_numbers={r.number for r in out if isinstance(r, Hotline)},
+        )
+    )
     return out
 
 

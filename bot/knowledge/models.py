@@ -106,3 +106,22 @@ class ScamTypeRow(Base):
     keywords = Column(JSON, nullable=False)
     signs = Column(JSON, nullable=False)
     advice = Column(JSON, nullable=False)
+
+
+class Question(Base):
+    """A specific question inside a core topic (a retrieval sub-intent) and its answer.
+
+    References are kept as ordered id lists; the loader checks they resolve
+    because SQLite does not enforce foreign keys inside JSON.
+    """
+
+    __tablename__ = "questions"
+
+    key = Column(String(128), primary_key=True)
+    position = Column(Integer, nullable=False)
+    topic = Column(String(64), nullable=False, index=True)
+    question = Column(Text, nullable=False)
+    answer = Column(JSON, nullable=False)
+    law_ids = Column(JSON, nullable=False)
+    figure_ids = Column(JSON, nullable=False)
+    hotline_numbers = Column(JSON, nullable=False)

@@ -84,8 +84,44 @@ class Guidance:
     closing: str
 
 
+@dataclass(frozen=True)
+class QuestionAnswer:
+    """The answer to one specific question, with the facts it rests on.
+
+    `answer` lines come first; each law fact and figure carries its own citation
+    (or statute), so whoever renders the reply can quote them verbatim.
+    """
+
+    key: str
+    topic: str
+    question: str
+    answer: tuple[str, ...]
+    law: tuple[LawFact, ...]
+    figures: tuple[Figure, ...]
+    hotlines: tuple[Hotline, ...]
+
+
 def _citation(source: Optional[models.Source]) -> Optional[Citation]:
     return Citation(source.outlet, source.date.isoformat()) if source else None
+
+
+def _figure(r: models.Statistic) -> Figure:
+    return Figure(r.metric_id, r.subject, r.value, r.unit, r.period, r.year, r.scope, r.quote,
+                  _citation(r.source))
+
+
+def _law_fact(r: models.LawFact) -> LawFact:
+    return LawFact(r.topic, r.statement, r.quote, _citation(r.source), r.statute)
+
+
+def _hotline(r: models.Hotline) -> Hotline:
+    return Hotline(r.number, r.name, r.callable, r.essential, r.summary, tuple(r.details))
+
+
+def _lookup(session: Session, column, ids: set[str], convert) -> dict:
+    """Rows whose `column` is in `ids`, converted, keyed by that column."""
+    rows = session.execute(select(column.class_).where(column.in_(ids))).unique().scalars()
+    return {getattr(r, column.key): convert(r) for r in rows}
 
 
 def _score(text: str, keywords: Sequence[str]) -> int:
@@ -143,11 +179,7 @@ class KnowledgeRepository:
             statement = statement.where(models.Statistic.year == year)
         if scope is not None:
             statement = statement.where(models.Statistic.scope == scope)
-        return [
-            Figure(r.metric_id, r.subject, r.value, r.unit, r.period, r.year, r.scope,
-                   r.quote, _citation(r.source))
-            for r in self._all(statement)
-        ]
+        return [_figure(r) for r in self._all(statement)]
 
     def years(self) -> list[int]:
         """Years that have at least one figure, ascending."""
@@ -163,19 +195,12 @@ class KnowledgeRepository:
         scored = sorted(
             ((_score(text, r.keywords), r.position, r) for r in rows), key=lambda t: (-t[0], t[1])
         )
-        return [
-            LawFact(r.topic, r.statement, r.quote, _citation(r.source), r.statute)
-            for score, _, r in scored[:limit]
-            if score
-        ]
+        return [_law_fact(r) for score, _, r in scored[:limit] if score]
 
     def hotlines(self) -> list[Hotline]:
         """All hotlines in file order, the essential ones (110, 96110, 12381) first."""
         rows = self._all(select(models.Hotline).order_by(models.Hotline.position))
-        return [
-            Hotline(r.number, r.name, r.callable, r.essential, r.summary, tuple(r.details))
-            for r in rows
-        ]
+        return [_hotline(r) for r in rows]
 
     def guidance(self, topic: str) -> Optional[Guidance]:
         """The ordered guidance for one of the core topics."""
@@ -191,3 +216,36 @@ class KnowledgeRepository:
                      tuple(r.advice))
             for r in rows
         ]
+
+    def question(self, key: str) -> Optional[QuestionAnswer]:
+        """The answer for a retrieval key such as `lost_money/evidence_materials`, if stored."""
+        found = self._questions(select(models.Question).where(models.Question.key == key))
+        return found[0] if found else None
+
+    def questions(self, topic: Optional[str] = None) -> list[QuestionAnswer]:
+        """Every specific question (of one core topic, if given), in file order."""
+        statement = select(models.Question).order_by(models.Question.position)
+        if topic is not None:
+            statement = statement.where(models.Question.topic == topic)
+        return self._questions(statement)
+
+    def _questions(self, statement) -> list[QuestionAnswer]:
+        """Questions with their referenced facts resolved in one session, in listed order."""
+        with Session(self.engine) as session:
+            rows = session.execute(statement).scalars().all()
+            law = _lookup(session, models.LawFact.id, {i for q in rows for i in q.law_ids}, _law_fact)
+            figures = _lookup(
+                session, models.Statistic.id, {i for q in rows for i in q.figure_ids}, _figure
+            )
+            hotlines = _lookup(
+                session, models.Hotline.number, {n for q in rows for n in q.hotline_numbers}, _hotline
+            )
+            return [
+                QuestionAnswer(
+                    q.key, q.topic, q.question, tuple(q.answer),
+                    tuple(law[i] for i in q.law_ids),
+                    tuple(figures[i] for i in q.figure_ids),
+                    tuple(hotlines[n] for n in q.hotline_numbers),
+                )
+                for q in rows
+            ]
