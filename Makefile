@@ -5,7 +5,8 @@ PY := .venv/bin/python
 RASA := .venv/bin/rasa
 MODEL := models/fanzha.tar.gz
 TRAINING_DATA := data/nlu data/rules data/stories
-TRAINING_FILES := config.yml domain.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml data/jieba/* bot/nlu/*.py)
+TRAINING_FILES := config.yml domain.yml data/knowledge/questions.yml bot/handover.py bot/textnorm.py \
+	$(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml data/jieba/* bot/nlu/*.py)
 KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml) $(wildcard bot/knowledge/*.py)
 
 .PHONY: install web test-deps knowledge train run shell test bench retention clean

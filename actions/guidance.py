@@ -8,12 +8,18 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import format_scam_type
+from actions.questions import asked_question, format_question
 from actions.store import numbered_lines, repository, user_text
 from bot import redflags
 from bot.knowledge.repository import Guidance
 from bot.scam_types import recognize
 
-CORE_TOPICS = ("suspected_scam_call", "lost_money", "selling_card", "app_verification")
+# After a specific answer, the topic's full steps are one tap away.
+CHECKLIST_OFFER = {
+    "suspected_scam_call": "接到可疑电话/短信的完整应对步骤",
+    "selling_card": "有人要买/租卡的完整应对步骤",
+    "app_verification": "判断App和网址真假的完整步骤",
+}
 CHECKED_TOPICS = ("suspected_scam_call", "app_verification")
 # A pasted SMS, chat message, number or link rather than a description of one.
 PASTED = re.compile(r"https?://|www\.|【|\+?\d{5,}|[a-z0-9-]+\.(?:com|cn|net|top|xyz|cc|vip|apk)", re.I)
@@ -29,15 +35,24 @@ def looks_pasted(text: str) -> bool:
 
 
 class ActionGiveGuidance(Action):
-    """Red flags of a pasted message, the scam type if recognised, then ordered steps."""
+    """The specific question's answer if one was asked; else red flags, scam type and ordered steps."""
 
     def name(self) -> str:
         return "action_give_guidance"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        topic = intent if intent in CORE_TOPICS else "suspected_scam_call"
+        topic = intent if intent in CHECKLIST_OFFER else "suspected_scam_call"
         text = user_text(tracker)
+        key = asked_question(tracker, topic)
+        answer = repository.question(key) if key else None
+        if answer:
+            dispatcher.utter_message(text=format_question(answer))
+            dispatcher.utter_message(
+                text="还想看完整的应对步骤吗？",
+                buttons=[{"title": CHECKLIST_OFFER[topic], "payload": f"/{topic}"}],
+            )
+            return []
         if topic in CHECKED_TOPICS and text:
             flags = redflags.check(text)
             if flags or looks_pasted(text):

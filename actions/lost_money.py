@@ -1,20 +1,32 @@
-"""The lost-money walk-through: urgent first line, four skippable questions, a checklist."""
+"""Money lost: the urgent line or the specific question's answer, a walk-through that listens, a checklist."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guidance import format_guidance
-from actions.store import numbered_lines, repository
+from actions.questions import asked_question, format_question
+from actions.store import latest_entity, numbered_lines, repository, user_text
 from bot import loss_report
+from bot.handover import handed_over
 from bot.privacy import redact
 
+TOPIC = "lost_money"
 FORM_SLOTS = ("loss_time", "loss_channel", "loss_amount", "loss_reported")
 NOT_SAID = loss_report.NOT_SAID
+# Intents whose message is a question or remark of its own, never an answer to the walk-through.
+NOT_ANSWERS = frozenset(
+    {
+        "ask_hotline", "ask_law", "ask_scam_type", "ask_statistics", "bot_challenge", "selling_card",
+        "app_verification", "suspected_scam_call", "greet", "thank", "goodbye", "out_of_scope", "stop",
+    }
+)  # fmt: skip
+YES_NO = frozenset({"affirm", "deny"})
+WALK_THROUGH_OFFER = {"title": "一步步帮我理清", "payload": "/lost_money"}
 
 
 def _clean(text: Any, limit: int = 30) -> str:
@@ -22,48 +34,115 @@ def _clean(text: Any, limit: int = 30) -> str:
     return redact(str(text or "")).text.strip()[:limit] or NOT_SAID
 
 
-class ActionLostMoneyUrgent(Action):
-    """Say the one thing that cannot wait, then announce the questions."""
+def _urgent_line() -> str:
+    guidance = repository.guidance(TOPIC)
+    return f"最要紧的一步：{guidance.steps[0]}"
+
+
+class ActionAnswerLostMoney(Action):
+    """A specific question gets its answer and an offer of the walk-through; a story gets the urgent line.
+
+    Sets `specific_question`, which the rules use to start the walk-through or wait.
+    """
 
     def name(self) -> str:
-        return "action_lost_money_urgent"
+        return "action_answer_lost_money"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        guidance = repository.guidance("lost_money")
+        text = user_text(tracker)
+        key = asked_question(tracker, TOPIC)
+        answer = repository.question(key) if key else None
+        if answer:
+            urgent = f"{_urgent_line()}\n\n" if handed_over(text) else ""
+            dispatcher.utter_message(text=urgent + format_question(answer))
+            if not tracker.active_loop_name:
+                dispatcher.utter_message(
+                    text="需要的话，我可以一步步帮您理清下一步该做什么。", buttons=[WALK_THROUGH_OFFER]
+                )
+            return [SlotSet("specific_question", True)]
+        if tracker.active_loop_name:
+            # The urgent line was given when the walk-through started; the form asks on.
+            return [SlotSet("specific_question", False)]
+        guidance = repository.guidance(TOPIC)
+        dispatcher.utter_message(text=f"{guidance.intro}\n{_urgent_line()}\n{guidance.closing}")
         dispatcher.utter_message(
-            text=f"{guidance.intro}\n最要紧的一步：{guidance.steps[0]}\n{guidance.closing}"
-        )
-        dispatcher.utter_message(
-            text="打完电话，我再问您几个简单问题，帮您理清下一步。"
+            text="打完电话，我再问您几个简单问题，帮您理清下一步；已经说过的不会再问。"
             "不想答的可以说“跳过”，说“算了”就不问了。"
         )
-        return []
+        return [SlotSet("specific_question", False)]
 
 
 class ValidateLostMoneyForm(FormValidationAction):
-    """Turn free-text answers into short slot values; "跳过" skips, "算了" ends the form."""
+    """Fill the walk-through's slots from any message, in any order, never asking twice.
+
+    Entities (when, payment_channel, amount) and words about reporting fill whichever
+    slot they belong to; the rest of a message is taken as the answer to the question
+    just asked only when the message fills nothing else and is not a question or remark
+    of its own. "跳过" or "不知道" skips the question asked.
+    """
 
     def name(self) -> str:
         return "validate_lost_money_form"
 
     @staticmethod
-    def _answer(slot: str, value: Any, parse) -> dict:
-        text = str(value or "")
-        if loss_report.is_stop(text):
-            return {**{s: NOT_SAID for s in FORM_SLOTS}, "loss_stopped": True}
-        return {slot: NOT_SAID if loss_report.is_skip(text) else parse(text)}
+    def _free_text(tracker: Tracker, slot: str) -> Optional[str]:
+        """The message as an answer to `slot`, if `slot` was just asked and the message is one."""
+        if tracker.get_slot("requested_slot") != slot:
+            return None
+        text = user_text(tracker)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if not text or intent in NOT_ANSWERS or loss_report.is_stop(text):
+            return None
+        if loss_report.is_skip(text):
+            return NOT_SAID
+        if intent in YES_NO and slot != "loss_reported":
+            return None
+        other_entities = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+        if other_entities & {"when", "amount", "payment_channel"}:
+            return None  # it answered another question; this one is asked again
+        return text
+
+    @staticmethod
+    def _unset(tracker: Tracker, slot: str) -> bool:
+        return tracker.get_slot(slot) is None
+
+    async def extract_loss_time(self, dispatcher, tracker: Tracker, domain) -> dict:
+        if not self._unset(tracker, "loss_time"):
+            return {}
+        value = latest_entity(tracker, "when") or self._free_text(tracker, "loss_time")
+        return {"loss_time": value} if value else {}
+
+    async def extract_loss_channel(self, dispatcher, tracker: Tracker, domain) -> dict:
+        if not self._unset(tracker, "loss_channel"):
+            return {}
+        value = latest_entity(tracker, "payment_channel") or self._free_text(tracker, "loss_channel")
+        return {"loss_channel": value} if value else {}
+
+    async def extract_loss_amount(self, dispatcher, tracker: Tracker, domain) -> dict:
+        if not self._unset(tracker, "loss_amount"):
+            return {}
+        value = latest_entity(tracker, "amount") or self._free_text(tracker, "loss_amount")
+        return {"loss_amount": value} if value else {}
+
+    async def extract_loss_reported(self, dispatcher, tracker: Tracker, domain) -> dict:
+        if not self._unset(tracker, "loss_reported"):
+            return {}
+        value = loss_report.said_reported(user_text(tracker)) or self._free_text(tracker, "loss_reported")
+        return {"loss_reported": value} if value else {}
 
     def validate_loss_time(self, value: Any, dispatcher, tracker, domain) -> dict:
-        return self._answer("loss_time", value, _clean)
+        return {"loss_time": _clean(value)}
 
     def validate_loss_channel(self, value: Any, dispatcher, tracker, domain) -> dict:
-        return self._answer("loss_channel", value, lambda t: _clean(loss_report.channel(t)[1]))
+        return {"loss_channel": NOT_SAID if value == NOT_SAID else _clean(loss_report.channel(value)[1])}
 
     def validate_loss_amount(self, value: Any, dispatcher, tracker, domain) -> dict:
-        return self._answer("loss_amount", value, lambda t: _clean(loss_report.amount(t) or t, 20))
+        return {"loss_amount": _clean(value, 20)}
 
     def validate_loss_reported(self, value: Any, dispatcher, tracker, domain) -> dict:
-        return self._answer("loss_reported", value, lambda t: loss_report.reported(t) or NOT_SAID)
+        if value in (NOT_SAID, loss_report.REPORTED, loss_report.NOT_REPORTED):
+            return {"loss_reported": value}
+        return {"loss_reported": loss_report.reported(str(value)) or NOT_SAID}
 
 
 def checklist(slots: dict[str, Any]) -> str:
@@ -76,30 +155,37 @@ def checklist(slots: dict[str, Any]) -> str:
     parts = [repository.guidance(topic) for topic in topics]
     steps = [step for part in parts for step in part.steps]
     lead = "".join(part.intro for part in parts[:1])
-    summary = "\n".join(
+    return f"{lead}请按这个顺序做：\n{numbered_lines(steps)}\n\n{report_summary(slots)}"
+
+
+def report_summary(slots: dict[str, Any]) -> str:
+    """What the user told the walk-through, as a copyable list for the police report."""
+    return "\n".join(
         [
             "【报案材料清单】（可以复制下来，报案时用）",
-            f"发生时间：{_clean(time_answer)}",
-            f"转账方式：{_clean(channel_answer)}",
+            f"发生时间：{_clean(slots.get('loss_time'))}",
+            f"转账方式：{_clean(slots.get('loss_channel'))}",
             f"涉及金额：{_clean(slots.get('loss_amount'), 20)}",
             f"是否已报警：{_clean(slots.get('loss_reported'))}",
             "请带上：身份证、转账记录截图、聊天记录、对方的电话/账号/链接。",
             "注意：银行卡密码和验证码不要写进材料，也不要告诉任何人。",
         ]
     )
-    return f"{lead}请按这个顺序做：\n{numbered_lines(steps)}\n\n{summary}"
 
 
 class ActionLostMoneyChecklist(Action):
-    """Give the case's checklist (or the general steps if the user stopped), then reset."""
+    """The case's checklist; if the user stopped midway, the key steps and what they did tell. Then reset."""
 
     def name(self) -> str:
         return "action_lost_money_checklist"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        if tracker.get_slot("loss_stopped"):
-            general = format_guidance(repository.guidance("lost_money"))
-            dispatcher.utter_message(text=f"好的，先不问了。记住这几步：\n{general}")
+        slots = {s: tracker.get_slot(s) for s in FORM_SLOTS}
+        if any(value is None for value in slots.values()):
+            reply = f"好的，先不问了。记住这几步：\n{format_guidance(repository.guidance(TOPIC))}"
+            if any(value not in (None, NOT_SAID) for value in slots.values()):
+                reply += f"\n\n{report_summary(slots)}"
+            dispatcher.utter_message(text=reply)
         else:
-            dispatcher.utter_message(text=checklist({s: tracker.get_slot(s) for s in FORM_SLOTS}))
-        return [SlotSet(slot, None) for slot in (*FORM_SLOTS, "loss_stopped")]
+            dispatcher.utter_message(text=checklist(slots))
+        return [SlotSet(slot, None) for slot in FORM_SLOTS]

@@ -1,4 +1,8 @@
-"""Understand the answers of the lost-money walk-through (pure functions, no Rasa)."""
+"""Understand the answers of the lost-money walk-through (pure functions, no Rasa).
+
+Amounts, payment channels and times come from the NLU entities (data/nlu/entities.yml);
+this module reads what entities cannot: skipping, stopping and reporting.
+"""
 
 from __future__ import annotations
 
@@ -25,10 +29,7 @@ _CHANNELS = (
 _REPORTED_SURE = re.compile(r"报了|报过|已经报|报案了|报警了|去了派出所|打了110|打过110")
 _REPORTED_NO = re.compile(r"没|未|还不|不敢|不想|否|不是|no", re.I)
 _REPORTED_YES = re.compile(r"是的|对|嗯|有|yes", re.I)
-_AMOUNT = re.compile(
-    r"(?<![\d.])\d+(?:\.\d+)?\s*(?:万|千|w|W|k|K)?\s*(?:元|块钱|块|rmb|RMB)?"
-    r"|[一二两三四五六七八九十几半百千万]+(?:元|块钱|块)?"
-)
+_REPORT_DENIED = re.compile(r"(?:还没|没有|没|未|还未)(?:去|打)?(?:报警|报案|报了警|110|派出所)")
 
 
 def is_stop(text: str) -> bool:
@@ -58,10 +59,18 @@ def channel(answer: str) -> tuple[str, str]:
     return "loss_channel_other", answer.strip()[:20] or NOT_SAID
 
 
-def amount(answer: str) -> Optional[str]:
-    """The amount as the user wrote it (e.g. 5000, 两万块), or None."""
-    match = _AMOUNT.search(to_simplified(answer))
-    return match.group().strip() if match else None
+def said_reported(text: str) -> Optional[str]:
+    """REPORTED or NOT_REPORTED when a message volunteers it ("我已经报警了"), else None.
+
+    Stricter than `reported`, which reads a yes/no answer to the question itself:
+    "报警有用吗" volunteers nothing.
+    """
+    text = to_simplified(text)
+    if _REPORT_DENIED.search(text):
+        return NOT_REPORTED
+    if _REPORTED_SURE.search(text):
+        return REPORTED
+    return None
 
 
 def reported(answer: str) -> Optional[str]:

@@ -37,7 +37,6 @@ def slots_of(events: list) -> dict:
 @pytest.mark.parametrize(
     "intent, text, expected",
     [
-        ("lost_money", "我被骗了两万怎么办", ["110", "止付", "证据"]),
         ("suspected_scam_call", "有人打电话说我涉嫌洗钱", ["96110", "验证码"]),
         ("selling_card", "有人要租我的银行卡", ["帮信", "违法"]),
         ("app_verification", "这个app是真的吗", ["应用商店", "国家反诈中心"]),

@@ -7,7 +7,12 @@ import uuid
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.lost_money import ActionLostMoneyChecklist, ValidateLostMoneyForm, checklist
+from actions.lost_money import (
+    ActionAnswerLostMoney,
+    ActionLostMoneyChecklist,
+    ValidateLostMoneyForm,
+    checklist,
+)
 from bot import loss_report
 from tests.support.trackers import tracker_for
 
@@ -49,10 +54,59 @@ def test_skips(answer):
     assert loss_report.is_skip(answer) and not loss_report.is_stop(answer)
 
 
-def test_stop_ends_the_form_with_every_slot_filled():
-    result = ValidateLostMoneyForm().validate_loss_channel("算了", None, None, {})
-    assert result["loss_stopped"] is True
-    assert all(result[s] == loss_report.NOT_SAID for s in ("loss_time", "loss_channel", "loss_amount", "loss_reported"))
+FORM = "lost_money_form"
+EMPTY_FORM = {"loss_time": None, "loss_channel": None, "loss_amount": None, "loss_reported": None}
+
+
+async def extracted(text, intent, entities=None, slots=None, requested=None, loop=FORM) -> dict:
+    """What the form's validation action takes from one message, slot by slot."""
+    tracker = tracker_for(text, intent, entities, {**EMPTY_FORM, **(slots or {}), "requested_slot": requested},
+                          active_loop=loop)
+    form = ValidateLostMoneyForm()
+    found = {}
+    for slot in EMPTY_FORM:
+        found.update(await getattr(form, f"extract_{slot}")(CollectingDispatcher(), tracker, {}))
+    return found
+
+
+async def test_the_first_message_fills_what_it_says():
+    story = "我妈刚接到电话说是公安局的，让她把钱转到安全账户，她已经转了5万了"
+    assert await extracted(story, "lost_money", {"amount": "5万"}, loop=None) == {"loss_amount": "5万"}
+
+
+async def test_an_answer_out_of_order_fills_its_own_slots_and_not_the_one_asked():
+    found = await extracted("转了两万，用的银行卡转账", "lost_money",
+                            {"amount": "两万", "payment_channel": "银行转账"}, requested="loss_time")
+    assert found == {"loss_amount": "两万", "loss_channel": "银行转账"}
+
+
+async def test_a_volunteered_report_fills_the_reported_slot():
+    found = await extracted("昨天就报警了", "lost_money", {"when": "昨天"}, requested="loss_channel")
+    assert found == {"loss_time": "昨天", "loss_reported": loss_report.REPORTED}
+
+
+async def test_a_plain_answer_fills_the_slot_asked():
+    assert await extracted("朋友帮我转的", "lost_money", requested="loss_channel") == {"loss_channel": "朋友帮我转的"}
+    assert await extracted("没有", "deny", requested="loss_reported") == {"loss_reported": "没有"}
+
+
+async def test_slots_already_filled_are_never_asked_or_overwritten():
+    found = await extracted("又转了三千", "lost_money", {"amount": "三千"}, slots={"loss_amount": "两万"},
+                            requested="loss_time")
+    assert found == {}
+
+
+@pytest.mark.parametrize(
+    "text, intent, requested",
+    [("谢谢", "thank", "loss_amount"), ("算了", "stop", "loss_time"), ("96110是什么", "ask_hotline", "loss_channel"),
+     ("嗯", "affirm", "loss_time"), ("算了不说了", "lost_money", "loss_amount")],
+)
+async def test_remarks_and_questions_are_not_answers(text, intent, requested):
+    assert await extracted(text, intent, requested=requested) == {}
+
+
+async def test_skipping_marks_the_question_answered():
+    assert await extracted("记不清了", "lost_money", requested="loss_time") == {"loss_time": loss_report.NOT_SAID}
 
 
 def test_checklist_orders_110_first_for_a_recent_unreported_alipay_loss():
@@ -77,14 +131,59 @@ def test_summary_never_repeats_a_card_number():
     assert "6222021234567890128" not in text
 
 
-async def test_checklist_action_resets_the_form():
-    tracker = tracker_for("还没报警", "inform", slots={"loss_time": "刚刚", "loss_channel": "微信",
-                                                     "loss_amount": "800", "loss_reported": "还没报警"})
+async def test_checklist_action_gives_the_channel_steps_and_resets_the_form(repository):
+    tracker = tracker_for("还没报警", "deny", slots={"loss_time": "刚刚", "loss_channel": "微信",
+                                                    "loss_amount": "800", "loss_reported": "还没报警"})
     dispatcher = CollectingDispatcher()
     events = await ActionLostMoneyChecklist().run(dispatcher, tracker, {})
-    assert "95017" in dispatcher.messages[0]["text"] or "微信" in dispatcher.messages[0]["text"]
-    assert {e["name"] for e in events} == {"loss_time", "loss_channel", "loss_amount", "loss_reported", "loss_stopped"}
+    assert repository.guidance("loss_channel_wechat").steps[0] in dispatcher.messages[0]["text"]
+    assert {e["name"] for e in events} == {"loss_time", "loss_channel", "loss_amount", "loss_reported"}
     assert all(e["value"] is None for e in events)
+
+
+async def test_stopping_midway_gives_the_key_steps_and_keeps_what_was_said(repository):
+    tracker = tracker_for("算了", "stop", slots={"loss_time": "昨天", "loss_channel": None,
+                                                 "loss_amount": "两万", "loss_reported": None})
+    dispatcher = CollectingDispatcher()
+    await ActionLostMoneyChecklist().run(dispatcher, tracker, {})
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("好的，先不问了") and repository.guidance("lost_money").steps[0] in text
+    assert "发生时间：昨天" in text and "涉及金额：两万" in text and "转账方式：未说明" in text
+
+
+async def test_a_story_gets_the_urgent_line_with_110_and_evidence():
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerLostMoney().run(dispatcher, tracker_for("我被骗了两万", "lost_money"), {})
+    first = dispatcher.messages[0]["text"]
+    assert "110" in first and "止付" in first and "截图" in first
+    assert events == [{"event": "slot", "timestamp": None, "name": "specific_question", "value": False}]
+
+
+async def test_a_specific_question_is_answered_first_and_the_walk_through_offered(repository):
+    key = "lost_money/evidence_materials"
+    tracker = tracker_for("报案要带什么材料", "lost_money", question=(key, 0.9))
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerLostMoney().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"].startswith(repository.question(key).answer[0])
+    assert dispatcher.messages[1]["buttons"] == [{"title": "一步步帮我理清", "payload": "/lost_money"}]
+    assert events[0]["value"] is True
+
+
+async def test_an_unsure_question_guess_falls_back_to_the_urgent_line():
+    tracker = tracker_for("报案要带什么材料", "lost_money", question=("lost_money/evidence_materials", 0.2))
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerLostMoney().run(dispatcher, tracker, {})
+    assert "110" in dispatcher.messages[0]["text"] and events[0]["value"] is False
+
+
+async def test_a_victim_asking_a_question_still_hears_110_first(repository):
+    key = "lost_money/recovery_time"
+    tracker = tracker_for("我刚转了两万给骗子，多久能退回来", "lost_money", question=(key, 0.8))
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerLostMoney().run(dispatcher, tracker, {})
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("最要紧的一步") and "110" in text
+    assert repository.question(key).answer[0] in text
 
 
 def conversation(chat, *messages: str) -> list[str]:

@@ -6,37 +6,58 @@ import json
 import re
 import subprocess
 import sys
+from difflib import SequenceMatcher
 from pathlib import Path
 
+import pytest
 import yaml
+from rasa.shared.nlu.training_data.loading import load_data
 
+from bot.textnorm import to_simplified
 from tests.support.servers import MODEL, ROOT
 
 RASA = str(Path(sys.executable).parent / "rasa")
 RESULTS = ROOT / "results"
 TRAINING_DATA = ["data/nlu", "data/rules", "data/stories"]
-MIN_MACRO_F1 = 0.90
+HELDOUT = ROOT / "tests" / "nlu"
+CORE_INTENTS = ("suspected_scam_call", "lost_money", "selling_card", "app_verification")
+MIN_MACRO_F1 = 0.95
+MIN_CORE_F1 = 0.93
+MIN_QUESTION_ACCURACY = 0.80
+# Character similarity (after the pipeline's normaliser) above which two examples are near-copies.
+MAX_SIMILARITY = 0.8
 
 
 def rasa(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([RASA, *args], cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    return subprocess.run([RASA, *args], cwd=ROOT, capture_output=True, text=True, timeout=1800)
 
 
-def form_questions() -> set[str]:
-    """utter_ask_<slot> of every form slot: Rasa 3.6's validator wrongly calls them unused."""
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return {
-        f"utter_ask_{slot}" for form in domain["forms"].values() for slot in form["required_slots"]
-    }
+def domain() -> dict:
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def known_false_positives() -> set[str]:
+    """Rasa 3.6 validator warnings that are wrong for this project, derived from the domain.
+
+    - utter_ask_<slot> of form slots: the form asks them, the validator calls them unused.
+    - utter_<topic> of retrieval intents: Rasa creates them; our actions answer instead.
+    - the retrieval intents "duplicated": Rasa merges them into the domain a second time itself.
+    """
+    d = domain()
+    forms = {f"utter_ask_{slot}" for form in d["forms"].values() for slot in form["required_slots"]}
+    unused = {f"The utterance '{name}' is not used in any story or rule." for name in
+              forms | {f"utter_{topic}" for topic in CORE_INTENTS}}
+    duplicated = "The following duplicated intents have been found across multiple domain files: " + ", ".join(
+        sorted(CORE_INTENTS)
+    )
+    return unused | {duplicated}
 
 
 def test_training_data_is_valid():
     result = rasa("data", "validate", "--data", *TRAINING_DATA)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    output = result.stdout + result.stderr
-    warnings = re.findall(r"UserWarning: (.*)", output)
-    false_positives = {f"The utterance '{name}' is not used in any story or rule." for name in form_questions()}
-    assert [w for w in warnings if w.strip() not in false_positives] == []
+    warnings = re.findall(r"UserWarning: (.*)", result.stdout + result.stderr)
+    assert [w for w in warnings if w.strip() not in known_false_positives()] == []
 
 
 def test_conversation_stories_pass():
@@ -47,11 +68,55 @@ def test_conversation_stories_pass():
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
-def test_heldout_intent_macro_f1():
+def _texts(path: Path) -> list[str]:
+    return [to_simplified(m.get("text")) for m in load_data(str(path)).intent_examples]
+
+
+def _near_copies(heldout: list[str], training: list[str]) -> list[tuple[str, str, float]]:
+    found = []
+    for h in heldout:
+        for t in training:
+            shorter, longer = sorted((len(h), len(t)))
+            if 2 * shorter / (shorter + longer) < MAX_SIMILARITY:
+                continue  # the ratio cannot reach the bound
+            matcher = SequenceMatcher(None, h, t, autojunk=False)
+            if matcher.real_quick_ratio() >= MAX_SIMILARITY and matcher.quick_ratio() >= MAX_SIMILARITY:
+                ratio = matcher.ratio()
+                if ratio >= MAX_SIMILARITY:
+                    found.append((h, t, round(ratio, 2)))
+    return found
+
+
+def test_heldout_sets_are_not_near_copies_of_training_data():
+    training = [t for f in sorted((ROOT / "data" / "nlu").glob("*.yml")) for t in _texts(f)]
+    heldout = [t for f in sorted(HELDOUT.glob("*.yml")) for t in _texts(f)]
+    assert len(heldout) >= 300
+    assert _near_copies(heldout, training) == []
+
+
+def test_the_distance_check_catches_a_near_copy():
+    assert _near_copies(["我妈被骗了三万块怎么办"], ["我妈被骗了两万块怎么办", "今天天气不错"])
+
+
+@pytest.fixture(scope="module")
+def heldout_reports() -> Path:
     out = RESULTS / "nlu"
-    result = rasa("test", "nlu", "--model", str(MODEL), "--nlu", "tests/nlu/heldout.yml", "--out", str(out))
+    result = rasa("test", "nlu", "--model", str(MODEL), "--nlu", str(HELDOUT), "--out", str(out))
     assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads((out / "intent_report.json").read_text())
+    return out
+
+
+def test_heldout_intents(heldout_reports):
+    report = json.loads((heldout_reports / "intent_report.json").read_text())
     macro_f1 = report["macro avg"]["f1-score"]
-    print(f"held-out intent macro-F1: {macro_f1:.3f}")
-    assert macro_f1 >= MIN_MACRO_F1, {k: v for k, v in report.items() if isinstance(v, dict) and v.get("f1-score", 1) < 0.9}
+    core = {intent: report[intent]["f1-score"] for intent in CORE_INTENTS}
+    print(f"held-out intent macro-F1 {macro_f1:.3f}; core {core}")
+    weak = {k: round(v["f1-score"], 3) for k, v in report.items() if isinstance(v, dict) and v.get("f1-score", 1) < 0.9}
+    assert macro_f1 >= MIN_MACRO_F1, weak
+    assert min(core.values()) >= MIN_CORE_F1, core
+
+
+def test_heldout_specific_questions(heldout_reports):
+    report = json.loads((heldout_reports / "response_selection_report.json").read_text())
+    print(f"held-out question keys: accuracy {report['accuracy']:.3f}")
+    assert report["accuracy"] >= MIN_QUESTION_ACCURACY
