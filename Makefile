@@ -9,7 +9,7 @@ TRAINING_FILES := config.yml domain.yml data/knowledge/questions.yml bot/handove
 	$(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml data/jieba/* bot/nlu/*.py)
 KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml) $(wildcard bot/knowledge/*.py)
 
-.PHONY: install web test-deps knowledge train run shell test bench retention clean
+.PHONY: install web test-deps knowledge train run shell test eval bench retention clean
 
 .venv/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -49,6 +49,10 @@ test-deps:
 
 test: install web test-deps knowledge train
 	$(PY) -m pytest
+
+# Held-out intent and question figures, confusions, and 5-fold cross-validation (about half an hour).
+eval: install train
+	$(PY) scripts/evaluate.py --cross-validation
 
 bench: install knowledge train
 	$(PY) scripts/bench.py

@@ -91,6 +91,8 @@ class ValidateLostMoneyForm(FormValidationAction):
             return None
         text = user_text(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if slot == "loss_amount" and loss_report.is_bare_amount(text):
+            return text
         if not text or intent in NOT_ANSWERS or loss_report.is_stop(text):
             return None
         if loss_report.is_skip(text):

@@ -29,6 +29,11 @@ _CHANNELS = (
 _REPORTED_SURE = re.compile(r"报了|报过|已经报|报案了|报警了|去了派出所|打了110|打过110")
 _REPORTED_NO = re.compile(r"没|未|还不|不敢|不想|否|不是|no", re.I)
 _REPORTED_YES = re.compile(r"是的|对|嗯|有|yes", re.I)
+_BARE_AMOUNT = re.compile(
+    r"^\s*(?:大概|大约|约|差不多|将近|一共|总共)?\s*[\d一二两三四五六七八九十百千万几半.,]+\s*"
+    r"(?:万|千|w|k|元|块钱|块|rmb)*\s*(?:左右|多|吧|的样子)?\s*[。.!！]?\s*$",
+    re.I,
+)
 _REPORT_DENIED = re.compile(r"(?:还没|没有|没|未|还未)(?:去|打)?(?:报警|报案|报了警|110|派出所)")
 
 
@@ -57,6 +62,11 @@ def channel(answer: str) -> tuple[str, str]:
         if re.search(pattern, text):
             return topic, label
     return "loss_channel_other", answer.strip()[:20] or NOT_SAID
+
+
+def is_bare_amount(text: str) -> bool:
+    """The whole message is an amount ("5000", "两万左右"): an answer, whatever the classifier thought."""
+    return bool(_BARE_AMOUNT.match(to_simplified(text)))
 
 
 def said_reported(text: str) -> Optional[str]:

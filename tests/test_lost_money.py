@@ -105,6 +105,11 @@ async def test_remarks_and_questions_are_not_answers(text, intent, requested):
     assert await extracted(text, intent, requested=requested) == {}
 
 
+@pytest.mark.parametrize("text", ["5000", "两万左右", "大概3000块", "1.5万"])
+async def test_a_bare_amount_answers_the_amount_question_whatever_the_intent(text):
+    assert await extracted(text, "ask_statistics", requested="loss_amount") == {"loss_amount": text}
+
+
 async def test_skipping_marks_the_question_answered():
     assert await extracted("记不清了", "lost_money", requested="loss_time") == {"loss_time": loss_report.NOT_SAID}
 
@@ -204,14 +209,34 @@ def test_walk_through_over_rest(chat):
 
 
 def test_walk_through_skips_and_interruptions_over_rest(chat):
-    replies = conversation(chat, "我妈刚被骗了三万", "跳过", "96110是什么", "微信", "不想说", "不知道")
+    replies = conversation(chat, "我妈刚被骗了三万", "跳过", "96110是什么", "微信", "不想说")
     assert "怎么转出去" in replies[1]
     assert "96110" in replies[2] and "怎么转出去" in replies[2]
-    assert "多少钱" in replies[3]
-    assert "【报案材料清单】" in replies[5] and "未说明" in replies[5]
+    assert "报警了吗" in replies[3] and "多少钱" not in replies[3]
+    assert "【报案材料清单】" in replies[4] and "三万" in replies[4] and "未说明" in replies[4]
 
 
-def test_walk_through_stops_politely_over_rest(chat):
+def test_walk_through_stops_politely_and_keeps_what_was_said_over_rest(chat):
     replies = conversation(chat, "我被人骗了钱", "今天上午", "算了")
     assert "先不问了" in replies[2] and "110" in replies[2]
-    assert "【报案材料清单】" not in replies[2]
+    assert "发生时间：今天上午" in replies[2]
+
+
+def test_the_mothers_story_gets_110_and_the_walk_through_over_rest(chat):
+    (reply,) = conversation(chat, "我妈刚接到电话说是公安局的，让她把钱转到安全账户，她已经转了5万了")
+    assert "110" in reply and "止付" in reply
+    assert "什么时候" in reply and "还有什么我可以帮您" not in reply and "钱还没转出去" not in reply
+
+
+def test_out_of_order_answers_are_all_kept_over_rest(chat):
+    replies = conversation(chat, "我被骗了", "转了两万，用的银行卡转账", "昨天晚上", "已经报警了")
+    assert "什么时候" in replies[1] and "怎么转出去" not in replies[1] and "多少钱" not in replies[1]
+    assert "报警了吗" in replies[2]
+    final = replies[3]
+    assert "发生时间：昨天晚上" in final and "转账方式：银行转账" in final and "涉及金额：两万" in final
+    assert "是否已报警：已经报警" in final
+
+
+def test_a_specific_question_is_answered_not_walked_through_over_rest(chat):
+    (reply,) = conversation(chat, "被骗的钱报警以后一般多久能退回来")
+    assert "什么时候的事" not in reply and "需要的话，我可以一步步帮您理清" in reply

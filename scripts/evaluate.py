@@ -1,0 +1,73 @@
+"""Print how well the trained model understands people: held-out intents, question keys, cross-validation.
+
+    python scripts/evaluate.py                       # held-out sets in tests/nlu/ (never trained on)
+    python scripts/evaluate.py --cross-validation    # also 5-fold cross-validation on data/nlu
+
+Rasa writes the full reports under results/ (`make eval` runs both).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RASA = str(Path(sys.executable).parent / "rasa")
+MODEL = ROOT / "models" / "fanzha.tar.gz"
+
+
+def rasa_test_nlu(*args: str) -> None:
+    subprocess.run([RASA, "test", "nlu", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+def print_intents(title: str, report_dir: Path) -> None:
+    report = json.loads((report_dir / "intent_report.json").read_text())
+    print(f"\n{title}")
+    print(f"{'intent':<22}{'precision':>10}{'recall':>8}{'f1':>8}{'n':>6}")
+    for name, row in sorted(report.items()):
+        if isinstance(row, dict) and "support" in row and name not in ("macro avg", "weighted avg", "micro avg"):
+            print(f"{name:<22}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['f1-score']:>8.3f}{row['support']:>6}")
+    macro = report["macro avg"]
+    print(f"{'macro avg':<22}{macro['precision']:>10.3f}{macro['recall']:>8.3f}{macro['f1-score']:>8.3f}")
+    print(f"accuracy {report['accuracy']:.3f}")
+    errors = report_dir / "intent_errors.json"
+    if errors.exists():
+        pairs = Counter(
+            (e["intent"], e["intent_prediction"]["name"]) for e in json.loads(errors.read_text())
+        )
+        print("confusions (true -> predicted, count):")
+        for (true, predicted), count in pairs.most_common(12):
+            print(f"  {true} -> {predicted}: {count}")
+
+
+def print_questions(report_dir: Path) -> None:
+    path = report_dir / "response_selection_report.json"
+    if path.exists():
+        report = json.loads(path.read_text())
+        print(f"\nquestion keys (held-out): accuracy {report['accuracy']:.3f}, "
+              f"macro-F1 {report['macro avg']['f1-score']:.3f}")
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cross-validation", action="store_true", help="also run 5-fold cross-validation")
+    args = parser.parse_args(argv)
+
+    heldout = ROOT / "results" / "nlu"
+    rasa_test_nlu("--model", str(MODEL), "--nlu", "tests/nlu", "--out", str(heldout))
+    print_intents("held-out intents (tests/nlu/, never trained on)", heldout)
+    print_questions(heldout)
+
+    if args.cross_validation:
+        folds = ROOT / "results" / "cross-validation"
+        rasa_test_nlu("--nlu", "data/nlu", "--config", "config.yml", "--cross-validation", "--folds", "5",
+                      "--out", str(folds))
+        print_intents("5-fold cross-validation on data/nlu (test folds)", folds)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
