@@ -96,6 +96,7 @@ def rows(directory: Path) -> list[Base]:
                 id=s["id"], position=i, metric_id=s["metric"], subject=s["subject"],
                 value=str(s["value"]), unit=s.get("unit") or "", period=s["period"],
                 year=s.get("year"), scope=s["scope"], quote=s["quote"], source_id=s["source"],
+                note=s.get("note"),
             )
         )
     for i, f in enumerate(read_yaml(directory, "law")):

@@ -47,6 +47,7 @@ class Statistic(Base):
     scope = Column(Text, nullable=False)
     quote = Column(Text, nullable=False)
     source_id = Column(ForeignKey("sources.id"), nullable=False)
+    note = Column(Text)
 
     source = relationship(Source, lazy="joined")
 

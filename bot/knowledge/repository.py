@@ -41,6 +41,7 @@ class Figure:
     scope: str
     quote: str
     citation: Citation
+    note: Optional[str] = None  # said once with the figure, e.g. when two sources disagree
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def _citation(source: Optional[models.Source]) -> Optional[Citation]:
 
 def _figure(r: models.Statistic) -> Figure:
     return Figure(r.metric_id, r.subject, r.value, r.unit, r.period, r.year, r.scope, r.quote,
-                  _citation(r.source))
+                  _citation(r.source), r.note)
 
 
 def _law_fact(r: models.LawFact) -> LawFact:
