@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -12,25 +13,76 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.store import latest_entity, repository, user_text
 from bot.knowledge.repository import Figure
 
-MAX_FIGURES = 4
+# An overview across metrics shows this many lines and says how many more there are;
+# the figures of one metric are always shown in full.
+OVERVIEW_LINES = 6
 NATIONAL = "全国"
 QUANTITY_CUE = re.compile(r"多少|几[个起名人次条万亿]|数字|数据|数量|总共|一共")
 
 
-def format_figures(figures: list[Figure]) -> str:
-    """One line per distinct figure; a figure printed by two sources cites both."""
-    grouped: dict[tuple, list[str]] = {}
+@dataclass(frozen=True)
+class FigureLine:
+    """One line of the reply: a distinct figure with every source that prints it."""
+
+    text: str
+    metric: str
+    quotes: frozenset[str]
+    notes: tuple[str, ...]
+
+
+def figure_lines(figures: list[Figure]) -> list[FigureLine]:
+    """Distinct figures in the given order; a figure printed by two sources cites both."""
+    grouped: dict[tuple, tuple[str, list[str], set[str], list[str]]] = {}
     for f in figures:
         key = (f.period, f.scope, f.subject, f.value, f.unit)
+        metric, cites, quotes, notes = grouped.setdefault(key, (f.metric, [], set(), []))
         citation = str(f.citation).removeprefix("来源：")
-        grouped.setdefault(key, [])
-        if citation not in grouped[key]:
-            grouped[key].append(citation)
-    lines = [
-        f"• {period}，{scope}{subject}{value}{unit}（来源：{'；'.join(cites)}）"
-        for (period, scope, subject, value, unit), cites in grouped.items()
+        if citation not in cites:
+            cites.append(citation)
+        quotes.add(f.quote)
+        if f.note and f.note not in notes:
+            notes.append(f.note)
+    return [
+        FigureLine(
+            f"• {period}，{scope}{subject}{value}{unit}（来源：{'；'.join(cites)}）",
+            metric, frozenset(quotes), tuple(notes),
+        )
+        for (period, scope, subject, value, unit), (metric, cites, quotes, notes) in grouped.items()
     ]
-    return "\n".join(lines[:MAX_FIGURES])
+
+
+def _shown(lines: list[FigureLine], limit: Optional[int]) -> int:
+    """How many lines fit in `limit`, never parting lines of one quote in one metric
+    (嘉兴's 30多起 before and 10多起 after are read together)."""
+    if limit is None or len(lines) <= limit:
+        return len(lines)
+    cut = limit
+    while (
+        cut < len(lines)
+        and lines[cut].metric == lines[cut - 1].metric
+        and lines[cut].quotes & lines[cut - 1].quotes
+    ):
+        cut += 1
+    return cut
+
+
+def format_figures(
+    figures: list[Figure], limit: Optional[int] = None, labels: Optional[dict[str, str]] = None
+) -> str:
+    """Every figure, or the first `limit` lines and how many more there are and how to ask.
+
+    A note (e.g. two sources giving one number for different periods) is said once.
+    """
+    lines = figure_lines(figures)
+    cut = _shown(lines, limit)
+    shown, rest = lines[:cut], lines[cut:]
+    out = [line.text for line in shown]
+    out += [f"注：{note}" for note in dict.fromkeys(n for line in shown for n in line.notes)]
+    if rest:
+        names = [n for n in dict.fromkeys((labels or {}).get(line.metric) for line in rest) if n]
+        ask = "，比如：" + "；".join(names[:3]) if names else ""
+        out.append(f"还有{len(rest)}条没列出，可以接着问我具体哪一项{ask}。")
+    return "\n".join(out)
 
 
 def _year(value: Any) -> Optional[int]:
@@ -55,14 +107,19 @@ class ActionAnswerStatistics(Action):
         labels = {m.id: m.label for m in repository.metrics()}
 
         if metric_id is None and QUANTITY_CUE.search(text) and named_year is None:
-            dispatcher.utter_message(text=self._no_such_figure(repository.figures(scope=NATIONAL)))
+            dispatcher.utter_message(text=self._no_such_figure(labels))
             return []
 
-        # Without a metric, a year or vague question gets the national headline figures.
-        figures = repository.figures(metric_id, year, scope=None if metric_id else NATIONAL)
+        if metric_id:
+            figures, limit = repository.figures(metric_id, year), None
+        elif year is not None:
+            # Every figure of that year, whoever counted it: each line states its scope.
+            figures, limit = repository.figures(year=year), OVERVIEW_LINES
+        else:
+            figures, limit = repository.figures(scope=NATIONAL), OVERVIEW_LINES
         if figures:
             header = self._header(labels.get(metric_id), year)
-            dispatcher.utter_message(text=f"{header}\n{format_figures(figures)}")
+            dispatcher.utter_message(text=f"{header}\n{format_figures(figures, limit, labels)}")
         elif metric_id and year is not None:
             others = repository.figures(metric_id)
             reply = f"我的资料里没有{year}年{labels[metric_id]}的数字。"
@@ -74,7 +131,7 @@ class ActionAnswerStatistics(Action):
             dispatcher.utter_message(
                 text=f"我的资料里没有{year}年的数字，目前只有{known}的。"
                 if year is not None
-                else self._no_such_figure(repository.figures(scope=NATIONAL))
+                else self._no_such_figure(labels)
             )
         return [
             SlotSet("stat_metric", metric_id),
@@ -92,8 +149,9 @@ class ActionAnswerStatistics(Action):
         return "打击治理电信网络诈骗的主要数字："
 
     @staticmethod
-    def _no_such_figure(available: list[Figure]) -> str:
+    def _no_such_figure(labels: dict[str, str]) -> str:
+        available = format_figures(repository.figures(scope=NATIONAL), OVERVIEW_LINES, labels)
         return (
             "抱歉，我的资料里没有这个数字，我不会乱估。我有的是这些：\n"
-            f"{format_figures(available)}\n也可以问我某一年的破案数、抓获人数、拦截电话数等。"
+            f"{available}\n也可以问我某一年的破案数、抓获人数、拦截电话数等。"
         )

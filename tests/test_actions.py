@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guidance import ActionGiveGuidance
 from actions.knowledge import ActionAnswerHotline, ActionAnswerLaw, ActionAnswerScamType
-from actions.statistics import ActionAnswerStatistics
+from actions.statistics import OVERVIEW_LINES, ActionAnswerStatistics, format_figures
 from tests.support.trackers import tracker_for
 
 
@@ -122,6 +122,82 @@ async def test_every_stated_figure_is_in_the_store_with_its_source(domain, repos
     for line in lines:
         assert any(figure in line for figure in stated), line
         assert "来源：" in line and re.search(r"\d{4}-\d{2}-\d{2}", line)
+
+
+def distinct(figures) -> list[tuple]:
+    """What the reply shows one line for: a figure printed by two sources is one line."""
+    return list(dict.fromkeys((f.period, f.scope, f.subject, f.value, f.unit) for f in figures))
+
+
+@pytest.mark.parametrize(
+    "text, entities, selection",
+    [
+        ("反诈工作成效怎么样", {}, {"scope": "全国"}),
+        ("2023年的数据", {"year": "2023"}, {"year": 2023}),
+        ("2021年的数据", {"year": "2021"}, {"year": 2021}),
+        ("止付冻结了多少钱", {}, {"metric": "funds_stopped"}),
+        ("同比上升了多少", {}, {"metric": "yoy_change"}),
+        ("立案数下降了吗", {}, {"metric": "cases_filed"}),
+    ],
+)
+async def test_statistics_show_every_figure_or_how_many_more(domain, repository, text, entities, selection):
+    reply, _ = await run(ActionAnswerStatistics(), tracker_for(text, "ask_statistics", entities), domain)
+    expected = distinct(repository.figures(**selection))
+    shown = [line for line in reply.splitlines() if line.startswith("• ")]
+    more = re.search(r"还有(\d+)条没列出，可以接着问我", reply)
+    assert len(shown) + (int(more.group(1)) if more else 0) == len(expected)
+    if "metric" in selection:
+        assert not more, "one metric's figures are shown in full"
+        for period, scope, subject, value, unit in expected:
+            assert value + unit in reply
+
+
+@pytest.mark.parametrize(
+    "text, figures",
+    [
+        ("止付冻结了多少钱", ["148亿元"]),
+        ("同比上升了多少", ["76.6%", "17.6%", "5.6%"]),
+        ("立案数下降了吗", ["30多起", "10多起"]),
+    ],
+)
+async def test_statistics_no_longer_drop_figures(domain, text, figures):
+    reply, _ = await run(ActionAnswerStatistics(), tracker_for(text, "ask_statistics"), domain)
+    for figure in figures:
+        assert figure in reply
+
+
+def test_an_overview_never_parts_the_figures_of_one_quote(repository):
+    """Cut right after 嘉兴's 30多起 (before), its 10多起 (after) still follows."""
+    figures = repository.figures("cases_filed") + repository.figures("yoy_change")
+    before = next(i for i, key in enumerate(distinct(figures)) if key[3] == "30多")
+    text = format_figures(figures, limit=before + 1)
+    assert "30多起" in text and "10多起" in text
+    shown = sum(line.startswith("• ") for line in text.splitlines())
+    assert f"还有{len(distinct(figures)) - shown}条没列出" in text
+
+
+def test_a_note_on_figures_is_said_once(repository):
+    figures = repository.figures("calls_blocked", 2021) + repository.figures("sms_blocked", 2021)
+    text = format_figures(figures)
+    assert text.count("注：") == 1 and "19.5亿次" in text and "21.4亿条" in text
+
+
+@pytest.mark.parametrize(
+    "text, entities",
+    [("拦截了多少钱", {}), ("2023年拦截了多少钱", {"year": "2023"}), ("见面劝阻了多少人", {}),
+     ("2023年的数据", {"year": "2023"})],
+)
+async def test_figures_without_period_or_scope_are_not_called_national_2023(domain, text, entities):
+    reply, _ = await run(ActionAnswerStatistics(), tracker_for(text, "ask_statistics", entities), domain)
+    for line in reply.splitlines():
+        if "3288亿" in line or "1389万" in line:
+            assert "2023年" not in line and "全国" not in line, line
+            assert "未说明" in line
+
+
+def test_overview_is_short(repository):
+    text = format_figures(repository.figures(scope="全国"), OVERVIEW_LINES, {})
+    assert sum(line.startswith("• ") for line in text.splitlines()) <= OVERVIEW_LINES + 2
 
 
 async def test_hotlines_never_present_12381_as_a_number_to_call(domain):
