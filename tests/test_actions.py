@@ -214,8 +214,18 @@ async def test_hotline_asked_about_by_number(domain):
 
 async def test_law_answer_cites_its_source(domain):
     reply, _ = await run(ActionAnswerLaw(), tracker_for("反诈法什么时候施行的", "ask_law"), domain)
-    assert "2022年12月1日" in reply
-    assert "来源：" in reply or "依据：" in reply
+    first = reply.splitlines()[0]
+    assert "2022年12月1日起施行" in first
+    assert first.endswith("（来源：新华社，2023-12-25）")
+
+
+@pytest.mark.parametrize("text", ["帮信罪判几年", "帮信罪会坐牢吗", "出租银行卡判几年"])
+async def test_penalty_question_is_answered_with_the_statute_first(domain, text):
+    reply, _ = await run(ActionAnswerLaw(), tracker_for(text, "ask_law"), domain)
+    first = reply.splitlines()[0]
+    assert first.startswith("• 帮信罪") and "三年以下有期徒刑或者拘役，并处或者单处罚金" in first
+    assert first.endswith("（依据：《中华人民共和国刑法》第二百八十七条之二）")
+    assert "惩戒期限为3年" not in reply
 
 
 async def test_scam_type_explained(domain):

@@ -54,6 +54,8 @@ NATIONAL_SCOPE = {
     "outlets-punished-to-2021-04": "截至目前,全国共打掉",
     "key-regions-listed-2023": "从全国层面看",
 }
+# Words a statement may not drop from its quote: they limit who the fact is about.
+QUALIFIERS = ("个别", "一些", "部分", "少数", "多数")
 
 
 def load(name: str) -> list[dict]:
@@ -355,9 +357,10 @@ LAW_FIELDS = {"id", "topic", "keywords", "statement", "quote", "source", "statut
 
 @pytest.mark.parametrize("fact", LAW, ids=_ids(LAW))
 def test_law_fact_fields(fact):
-    assert set(fact) == LAW_FIELDS
+    assert LAW_FIELDS <= set(fact) <= LAW_FIELDS | {"cues"}
     assert fact["topic"] in LAW_TOPICS
     assert fact["keywords"] and all(isinstance(k, str) and k.strip() for k in fact["keywords"])
+    assert all(isinstance(k, str) and k.strip() for k in fact.get("cues", []))
     assert isinstance(fact["statement"], str) and fact["statement"].strip()
 
 
@@ -375,6 +378,15 @@ def test_law_fact_is_quoted_or_cited_to_a_statute(fact):
                          ids=[f["id"] for f in LAW if f["quote"] is not None])
 def test_law_quote_is_verbatim_in_seed(fact):
     assert fact["quote"] in seed_text(fact["source"])
+
+
+@pytest.mark.parametrize("fact", [f for f in LAW if f["quote"] is not None],
+                         ids=[f["id"] for f in LAW if f["quote"] is not None])
+def test_law_statement_keeps_the_quotes_qualifiers(fact):
+    """"个别学生…" must not become "学生…": a statement may not widen who a fact is about."""
+    for word in QUALIFIERS:
+        if word in fact["quote"]:
+            assert word in fact["statement"], word
 
 
 def test_at_most_four_statute_facts_without_source():

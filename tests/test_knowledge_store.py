@@ -81,3 +81,30 @@ def test_guidance_exists_for_each_core_topic(repository, topic):
 def test_law_facts_match_keywords(repository):
     facts = repository.law_facts("反电信网络诈骗法什么时候施行")
     assert facts and any("2022年12月1日" in f.statement for f in facts)
+
+
+HELPING_CRIME = "《中华人民共和国刑法》第二百八十七条之二"
+PENALTY = "三年以下有期徒刑或者拘役，并处或者单处罚金"
+
+
+@pytest.mark.parametrize(
+    "question", ["帮信罪判几年", "帮信罪会坐牢吗", "出租银行卡判几年", "卖卡会判刑吗", "帮人跑分会判刑吗"]
+)
+def test_penalty_questions_get_the_statutory_penalty_first(repository, question):
+    first = repository.law_facts(question)[0]
+    assert first.statute == HELPING_CRIME
+    assert PENALTY in first.statement
+    assert first.statement.index(PENALTY) < first.statement.index("明知"), "the penalty comes first"
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [("联合惩戒几年", "惩戒期限为3年"), ("反诈法什么时候施行", "2022年12月1日"), ("什么是帮信罪", "明知")],
+)
+def test_other_law_questions_keep_their_best_answer_first(repository, question, expected):
+    assert expected in repository.law_facts(question)[0].statement
+
+
+def test_a_question_word_alone_matches_no_law_fact(repository):
+    """Cues rank facts on their topic; "几年" alone is not a question about 帮信罪 or 联合惩戒."""
+    assert repository.law_facts("诈骗犯一般判几年") == []

@@ -103,8 +103,8 @@ def rows(directory: Path) -> list[Base]:
         out.append(
             LawFact(
                 id=f["id"], position=i, topic=f["topic"], keywords=f["keywords"],
-                statement=f["statement"], quote=f.get("quote"), source_id=f.get("source"),
-                statute=f.get("statute"),
+                cues=f.get("cues") or [], statement=f["statement"], quote=f.get("quote"),
+                source_id=f.get("source"), statute=f.get("statute"),
             )
         )
     for i, h in enumerate(read_yaml(directory, "hotlines")):

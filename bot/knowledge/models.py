@@ -61,6 +61,7 @@ class LawFact(Base):
     position = Column(Integer, nullable=False)
     topic = Column(String(64), nullable=False)
     keywords = Column(JSON, nullable=False)
+    cues = Column(JSON, nullable=False, default=list)
     statement = Column(Text, nullable=False)
     quote = Column(Text)
     source_id = Column(ForeignKey("sources.id"))

@@ -191,12 +191,19 @@ class KnowledgeRepository:
             return sorted(y for (y,) in rows)
 
     def law_facts(self, text: str, limit: int = 3) -> list[LawFact]:
-        """Law facts whose keywords best match `text`, best first."""
+        """Law facts whose keywords match `text`, best first.
+
+        A fact whose cues also match (e.g. 判几年 for the statutory penalty) answers the
+        question asked, so it outranks facts that only share the topic.
+        """
         rows = self._all(select(models.LawFact).order_by(models.LawFact.position))
-        scored = sorted(
-            ((_score(text, r.keywords), r.position, r) for r in rows), key=lambda t: (-t[0], t[1])
-        )
-        return [_law_fact(r) for score, _, r in scored[:limit] if score]
+        scored = []
+        for r in rows:
+            topical = _score(text, r.keywords)
+            if topical:
+                scored.append((_score(text, r.cues or ()), topical, r.position, r))
+        scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
+        return [_law_fact(r) for *_, r in scored[:limit]]
 
     def hotlines(self) -> list[Hotline]:
         """All hotlines in file order, the essential ones (110, 96110, 12381) first."""
