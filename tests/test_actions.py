@@ -212,6 +212,12 @@ async def test_hotline_asked_about_by_number(domain):
     assert "短信" in reply
 
 
+async def test_hotline_asked_about_by_bank_name(domain):
+    """中国银行 is not every bank: 工商银行 gets 95588 alone."""
+    reply, _ = await run(ActionAnswerHotline(), tracker_for("工商银行电话多少", "ask_hotline"), domain)
+    assert reply.startswith("95588") and "95566" not in reply
+
+
 async def test_law_answer_cites_its_source(domain):
     reply, _ = await run(ActionAnswerLaw(), tracker_for("反诈法什么时候施行的", "ask_law"), domain)
     first = reply.splitlines()[0]

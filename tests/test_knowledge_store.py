@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -108,3 +110,69 @@ def test_other_law_questions_keep_their_best_answer_first(repository, question, 
 def test_a_question_word_alone_matches_no_law_fact(repository):
     """Cues rank facts on their topic; "几年" alone is not a question about 帮信罪 or 联合惩戒."""
     assert repository.law_facts("诈骗犯一般判几年") == []
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"[。；;]", text) if s.strip()]
+
+
+def _guidance_topics() -> list[str]:
+    with open(settings.KNOWLEDGE_DIR / "guidance.yml", encoding="utf-8") as f:
+        return [g["topic"] for g in yaml.safe_load(f)["guidance"]]
+
+
+def _guidance_texts(repository, topic: str) -> list[str]:
+    g = repository.guidance(topic)
+    return [g.intro, *g.steps, g.closing]
+
+
+def test_hotlines_leave_stop_payment_and_freezing_to_the_police(repository):
+    """95188, 95017 and the banks help; 止付 and 冻结 are the police's (110)."""
+    for h in repository.hotlines():
+        if h.number in {"110", "96110"}:
+            continue
+        for text in (h.summary, *h.details):
+            for sentence in _sentences(text):
+                if "止付" in sentence or "冻结" in sentence:
+                    assert "警" in sentence or "110" in sentence, (h.number, sentence)
+
+
+def test_guidance_leaves_stop_payment_to_the_police(repository):
+    for topic in _guidance_topics():
+        for text in _guidance_texts(repository, topic):
+            for sentence in _sentences(text):
+                if "止付" in sentence:
+                    assert "警" in sentence or "110" in sentence, (topic, sentence)
+    for step in repository.guidance("lost_money").steps:
+        for sentence in _sentences(step):
+            if "冻结" in sentence:
+                assert "警" in sentence or "110" in sentence, sentence
+
+
+def test_lost_money_first_step_names_110_stop_payment_and_evidence(repository):
+    """The walk-through shows steps[0] alone as its urgent first reply."""
+    first, *rest = repository.guidance("lost_money").steps
+    for word in ("110", "紧急止付", "转账记录", "聊天记录", "截图", "别删"):
+        assert word in first, word
+    assert not any("截图" in step or "聊天记录" in step for step in rest), "said once, first"
+
+
+def test_no_intro_asserts_what_the_person_did_not_say(repository):
+    """A victim routed to the wrong topic must not be told "钱还没转出去"."""
+    for topic in _guidance_topics():
+        intro = repository.guidance(topic).intro
+        assert not re.search(r"钱还没转|还没转出去|钱还在|没有损失", intro), (topic, intro)
+    intro = repository.guidance("suspected_scam_call").intro
+    assert "只要" in intro and "110" in intro
+
+
+def test_joint_punishment_is_called_a_draft(repository):
+    """In the seeds 联合惩戒办法 is a 征求意见稿 (2023-12); nothing may present it as in force."""
+    texts = [t for topic in _guidance_topics() for t in _guidance_texts(repository, topic)]
+    texts += [t for h in repository.hotlines() for t in (h.summary, *h.details)]
+    with open(settings.KNOWLEDGE_DIR / "law.yml", encoding="utf-8") as f:
+        texts += [fact["statement"] for fact in yaml.safe_load(f)["law"]]
+    mentioned = [s for t in texts for s in _sentences(t) if "联合惩戒" in s]
+    assert mentioned
+    for sentence in mentioned:
+        assert "征求意见稿" in sentence, sentence

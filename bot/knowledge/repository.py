@@ -71,7 +71,11 @@ class Hotline:
 
     def mentioned_in(self, text: str) -> bool:
         """Whether `text` names this number or its organisation (e.g. 工商银行)."""
-        short_name = self.name.removeprefix("中国").removesuffix("客服").removesuffix("官方")
+        full_name = self.name.removesuffix("客服").removesuffix("官方")
+        # 中国工商银行 is also called 工商银行, but 中国银行 is never just 银行.
+        short_name = full_name.removeprefix("中国")
+        if len(short_name) <= 2:
+            short_name = full_name
         named = re.search(rf"(?<!\d){re.escape(self.number)}(?!\d)", text)
         return bool(named) or short_name in text
 
