@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.privacy import redact
-from bot.redflags import FLAGS, RedFlag, check, summary
+from bot.redflags import RedFlag, check, default_signs, detector_ids, summary
 from bot.textnorm import to_simplified
 
 CASES = [
@@ -76,6 +76,13 @@ CASES = [
     # Already redacted by privacy.redact.
     ("客服让我把[验证码]发给他", {"code_or_password_request"}),
     ("他说支付宝[密码]也要", {"code_or_password_request"}),
+    ("客服让我报验证码 [验证码]", {"code_or_password_request"}),
+    # A link no other sign explains, in a message claiming an institution or asking for business.
+    ("【ETC服务】您的ETC认证已失效，请点击 http://etc-rz.cn 重新认证。", {"unofficial_link"}),
+    ("【交管12123】您有一条交通违法未处理，请访问 12123-wz.cc 查询处理", {"unofficial_link"}),
+    ("兼职日结，点击 http://abc-job.top 领取任务", {"unofficial_link"}),
+    # "能不能" asks; it does not negate.
+    ("能不能把收到的验证码发给我，我帮你处理", {"code_or_password_request"}),
     # Benign messages.
     ("【菜鸟驿站】您的包裹已到站，取件码 3-2-1045，请凭码到小区东门驿站领取。", set()),
     ("周六晚上六点老地方吃火锅，叫上小李一起，别迟到哈", set()),
@@ -97,6 +104,10 @@ CASES = [
     ("新闻：英国政府官网 https://www.gov.uk 发布了新的签证政策", set()),
     ("我的邮箱是 zhangsan@qq.com，资料发这里就行", set()),
     ("手机银行App升级到了2.3.1.4版本，界面变好看了", set()),
+    ("【招商银行】验证码：[验证码]，您正在进行转账操作，请勿将验证码告诉他人。", set()),
+    ("【顺丰速运】您的快件已签收，详情见 https://www.sf-express.com", set()),
+    ("你看看这个视频 https://www.bilibili.com/video/BV1xx411c7mD 笑死了", set()),
+    ("【XX市公安局】反诈提醒：凡是自称公检法要求转账到安全账户的都是诈骗。", set()),
 ]
 
 
@@ -114,8 +125,19 @@ def test_flag_fields() -> None:
     by_id = {flag.id: flag for flag in flags}
     assert by_id["ip_link"].evidence == "http://193.112.4.7/app.apk"
     assert by_id["code_or_password_request"].evidence == "输入验证码"
+    signs = {sign.id: sign for sign in default_signs()}
     for flag in flags:
-        assert (flag.label, flag.explanation) == FLAGS[flag.id]
+        assert (flag.label, flag.explanation) == (signs[flag.id].label, signs[flag.id].why)
+
+
+def test_every_sign_in_the_data_has_a_detector() -> None:
+    assert [sign.id for sign in default_signs()] and {sign.id for sign in default_signs()} == detector_ids()
+
+
+def test_flag_start_points_at_its_evidence() -> None:
+    message = "【XX银行】您的账户存在异常，请点击 http://193.112.4.7/app.apk 下载安全控件并输入验证码"
+    for flag in check(message):
+        assert message[flag.start : flag.start + len(flag.evidence)] == flag.evidence
 
 
 def test_flags_in_order_of_appearance_once_each() -> None:
