@@ -11,7 +11,7 @@ from bot import settings
 from bot.knowledge import KnowledgeRepository
 from bot.knowledge.loader import build
 
-FILES = ("sources", "metrics", "statistics", "law", "hotlines", "guidance", "scam_types", "questions")
+FILES = ("sources", "metrics", "statistics", "law", "hotlines", "guidance", "scam_types", "questions", "message_signs")
 
 
 def yaml_count() -> int:

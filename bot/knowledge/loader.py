@@ -22,6 +22,7 @@ from bot.knowledge.models import (
     Guidance,
     Hotline,
     LawFact,
+    MessageSignRow,
     Metric,
     Question,
     ScamTypeRow,
@@ -122,7 +123,14 @@ def rows(directory: Path) -> list[Base]:
     for i, t in enumerate(read_yaml(directory, "scam_types")):
         out.append(
             ScamTypeRow(id=t["id"], position=i, name=t["name"], aliases=t["aliases"],
-                        keywords=t["keywords"], signs=t["signs"], advice=t["advice"])
+                        keywords=t["keywords"], signs=t["signs"], advice=t["advice"],
+                        message_signs=t.get("message_signs") or [],
+                        generic_signs=t.get("generic_signs") or [])
+        )
+    for i, m in enumerate(read_yaml(directory, "message_signs")):
+        out.append(
+            MessageSignRow(id=m["id"], position=i, label=m["label"], why=m["why"],
+                           advice=m.get("advice") or "", terms=m.get("terms") or {})
         )
     out.extend(
         question_rows(

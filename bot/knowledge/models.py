@@ -108,6 +108,21 @@ class ScamTypeRow(Base):
     keywords = Column(JSON, nullable=False)
     signs = Column(JSON, nullable=False)
     advice = Column(JSON, nullable=False)
+    message_signs = Column(JSON, nullable=False, default=list)  # [{id, label, why, patterns, weight}]
+    generic_signs = Column(JSON, nullable=False, default=list)  # ids of MessageSignRow
+
+
+class MessageSignRow(Base):
+    """A generic warning sign of a pasted message; its detection logic is in bot/redflags.py."""
+
+    __tablename__ = "message_signs"
+
+    id = Column(String(64), primary_key=True)
+    position = Column(Integer, nullable=False)
+    label = Column(Text, nullable=False)
+    why = Column(Text, nullable=False)
+    advice = Column(Text, nullable=False)
+    terms = Column(JSON, nullable=False)  # {name: [words]}, read by the detector
 
 
 class Question(Base):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot import settings
 from bot.knowledge import models
+from bot.redflags import GenericSign
 from bot.scam_types import ScamType
 
 
@@ -221,13 +222,18 @@ class KnowledgeRepository:
             return Guidance(r.topic, r.title, r.intro, tuple(r.steps), r.closing) if r else None
 
     def scam_types(self) -> list[ScamType]:
-        """Every scam type with its signs and advice."""
+        """Every scam type with its signs, advice and the signs that find it in a pasted message."""
         rows = self._all(select(models.ScamTypeRow).order_by(models.ScamTypeRow.position))
-        return [
-            ScamType(r.id, r.name, tuple(r.aliases), tuple(r.keywords), tuple(r.signs),
-                     tuple(r.advice))
+        columns = ("id", "name", "aliases", "keywords", "signs", "advice", "message_signs", "generic_signs")
+        return [ScamType.from_entry({c: getattr(r, c) for c in columns}) for r in rows]
+
+    def message_signs(self) -> tuple[GenericSign, ...]:
+        """The generic warning signs of a pasted message, in file order (for `bot.message_check.analyze`)."""
+        rows = self._all(select(models.MessageSignRow).order_by(models.MessageSignRow.position))
+        return tuple(
+            GenericSign.from_entry({"id": r.id, "label": r.label, "why": r.why, "advice": r.advice, "terms": r.terms})
             for r in rows
-        ]
+        )
 
     def question(self, key: str) -> Optional[QuestionAnswer]:
         """The answer for a retrieval key such as `lost_money/evidence_materials`, if stored."""
