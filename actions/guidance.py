@@ -1,8 +1,6 @@
-"""Step-by-step guidance for the core topics, with red flags and scam type when the text shows them."""
+"""Guidance for the card, app and suspicious-message topics: the question asked, or an analysis and steps."""
 
 from __future__ import annotations
-
-import re
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -10,8 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.knowledge import format_scam_type
 from actions.questions import asked_question, format_question
 from actions.store import numbered_lines, repository, user_text
-from bot import redflags
 from bot.knowledge.repository import Guidance
+from bot.message_check import analyze, format_analysis, looks_forwarded
 from bot.scam_types import recognize
 
 # After a specific answer, the topic's full steps are one tap away.
@@ -20,22 +18,19 @@ CHECKLIST_OFFER = {
     "selling_card": "有人要买/租卡的完整应对步骤",
     "app_verification": "判断App和网址真假的完整步骤",
 }
-CHECKED_TOPICS = ("suspected_scam_call", "app_verification")
-# A pasted SMS, chat message, number or link rather than a description of one.
-PASTED = re.compile(r"https?://|www\.|【|\+?\d{5,}|[a-z0-9-]+\.(?:com|cn|net|top|xyz|cc|vip|apk)", re.I)
-PASTED_MIN_CHARS = 60
 
 
 def format_guidance(g: Guidance) -> str:
     return f"{g.intro}\n{numbered_lines(g.steps)}\n{g.closing}"
 
 
-def looks_pasted(text: str) -> bool:
-    return bool(PASTED.search(text)) or len(text) >= PASTED_MIN_CHARS
-
-
 class ActionGiveGuidance(Action):
-    """The specific question's answer if one was asked; else red flags, scam type and ordered steps."""
+    """The specific question's answer if one was asked; else what the message shows, then ordered steps.
+
+    A pasted message, or any text with signs in it, gets the analysis (family, signs
+    found, what to do); a person's own story that names no family may still match a
+    scam type by its words.
+    """
 
     def name(self) -> str:
         return "action_give_guidance"
@@ -53,12 +48,12 @@ class ActionGiveGuidance(Action):
                 buttons=[{"title": CHECKLIST_OFFER[topic], "payload": f"/{topic}"}],
             )
             return []
-        if topic in CHECKED_TOPICS and text:
-            flags = redflags.check(text)
-            if flags or looks_pasted(text):
-                dispatcher.utter_message(text=redflags.summary(flags))
-        if topic == "suspected_scam_call":
-            for scam_type in recognize(text, repository.scam_types(), limit=1):
+        families = repository.scam_types()
+        analysis = analyze(text, families, repository.message_signs()) if text else None
+        if analysis and (analysis.family or analysis.findings or looks_forwarded(text)):
+            dispatcher.utter_message(text=format_analysis(analysis))
+        elif topic == "suspected_scam_call":
+            for scam_type in recognize(text, families, limit=1):
                 dispatcher.utter_message(text=format_scam_type(scam_type, lead="这很像这类骗局："))
         dispatcher.utter_message(text=format_guidance(repository.guidance(topic)))
         return []

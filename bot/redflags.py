@@ -338,15 +338,3 @@ def check(text: str, signs: Sequence[GenericSign] | None = None) -> list[RedFlag
         if hit:
             hits.append((hit[0], rank, sign, hit[1]))
     return [RedFlag(sign.id, sign.label, sign.why, evidence, start) for start, _, sign, evidence in sorted(hits)]
-
-
-def summary(flags: list[RedFlag]) -> str:
-    """Chinese reply listing the flags; without flags, a reminder that no flags does not mean no risk."""
-    if not flags:
-        return (
-            "我没有发现明显的诈骗特征，但这不代表它就没有问题。"
-            "涉及转账、验证码或陌生链接时，请自己查找官方电话或官方App核实，也可以拨打96110反诈专线咨询。"
-        )
-    lines = [f"这条消息有{len(flags)}处可疑，请先别转账、别点链接，有疑问拨打96110："]
-    lines += [f"• {flag.label}：{flag.explanation}" for flag in flags]
-    return "\n".join(lines)

@@ -244,15 +244,32 @@ async def test_scam_type_unknown_lists_the_common_ones(domain, repository):
     assert all(t.name in reply for t in repository.scam_types())
 
 
-async def test_pasted_sms_lists_its_red_flags(domain):
+async def test_pasted_sms_gets_its_family_the_signs_found_and_then_the_steps(domain):
     sms = "【XX银行】您的账户存在异常，请点击 http://193.112.4.7/app.apk 下载安全控件并输入验证码"
     reply, _ = await run(ActionGiveGuidance(), tracker_for(sms, "suspected_scam_call"), domain)
-    from bot.redflags import check
+    assert reply.startswith("这条消息像【钓鱼短信/链接】")
+    assert "要求安装App「http://193.112.4.7/app.apk」" in reply and "索要验证码或密码「输入验证码」" in reply
+    assert reply.index("该怎么做") < reply.index("\n1. ")
 
-    found = {flag.id for flag in check(sms)}
-    assert {"ip_link", "apk_link", "code_or_password_request"} <= found
-    for flag in check(sms):
-        assert flag.label in reply
+
+@pytest.mark.parametrize(
+    "message, family",
+    [("明天早上到我办公室来一趟", "冒充领导/老板"), ("我已变更号码，请及时更新", "冒充熟人/换号借钱")],
+)
+async def test_forwarded_message_without_a_link_gets_its_family(domain, message, family):
+    reply, _ = await run(ActionGiveGuidance(), tracker_for(message, "suspected_scam_call"), domain)
+    assert f"这条消息像【{family}】" in reply and "我没在这条消息里找到" not in reply
+
+
+async def test_a_specific_question_is_answered_before_the_steps_are_offered(domain, repository):
+    key = "selling_card/penalty"
+    tracker = tracker_for("帮信罪判几年", "selling_card", question=(key, 0.9))
+    dispatcher = CollectingDispatcher()
+    await ActionGiveGuidance().run(dispatcher, tracker, domain)
+    first, offer = dispatcher.messages
+    assert first["text"].startswith(repository.question(key).answer[0])
+    assert "三年以下有期徒刑或者拘役" in first["text"] and "第二百八十七条之二" in first["text"]
+    assert offer["buttons"] == [{"title": "有人要买/租卡的完整应对步骤", "payload": "/selling_card"}]
 
 
 async def test_pasted_message_without_flags_is_never_called_safe(domain):

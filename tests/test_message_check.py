@@ -91,6 +91,7 @@ SCAMS = [
      "credit_card_limit", {"card_service_offer", "card_fee_first", "short_link", "apk_link", "upfront_fee"}),
     # impersonate_acquaintance
     ("爸，我换号了，这是我的新号码，旧号不用了，存一下哈。", "impersonate_acquaintance", {"new_number"}),
+    ("我已变更号码，请及时更新。", "impersonate_acquaintance", {"new_number"}),
     ("爸，我换号了，新号码[手机号]，旧号不用了，有事打这个。", "impersonate_acquaintance", {"new_number"}),
     ("在吗？我是你表哥，手机坏了换了个新微信，最近手头紧，能不能先借我5000块，明天就还。",
      "impersonate_acquaintance", {"new_number", "avoids_calls", "urgent_loan"}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.privacy import redact
-from bot.redflags import RedFlag, check, default_signs, detector_ids, summary
+from bot.redflags import RedFlag, check, default_signs, detector_ids
 from bot.textnorm import to_simplified
 
 CASES = [
@@ -175,28 +175,6 @@ def test_to_simplified() -> None:
 def test_redacted_text_keeps_code_request() -> None:
     redacted = redact("客服让我把验证码 382910 报给他").text
     assert "code_or_password_request" in {flag.id for flag in check(redacted)}
-
-
-def test_summary_without_flags_is_no_verdict() -> None:
-    text = summary([])
-    assert "安全" not in text
-    assert "safe" not in text.lower()
-    assert "不代表" in text
-    assert "96110" in text
-    assert "官方" in text
-
-
-def test_summary_lists_every_flag() -> None:
-    flags = check("我是警察，你涉嫌洗钱，把资金转到安全账户，不要告诉家人")
-    lines = summary(flags).splitlines()
-    assert len(lines) == len(flags) + 1
-    for flag, line in zip(flags, lines[1:]):
-        assert line == f"• {flag.label}：{flag.explanation}"
-
-
-def test_summary_accepts_manual_flags() -> None:
-    flag = RedFlag("short_link", "短链接", "看不出真实网址。", "t.cn/abc1")
-    assert summary([flag]).splitlines()[1] == "• 短链接：看不出真实网址。"
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\x00\x1f", "a" * 10000, "http://" * 500, "验证码" * 2000])
