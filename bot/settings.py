@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -20,13 +21,32 @@ def database_url() -> str:
 
 
 def action_timeout() -> float:
-    """Seconds Rasa waits for the action server before the fallback reply (`ACTION_TIMEOUT`)."""
+    """Seconds one turn may spend waiting for the action server before the fallback reply (`ACTION_TIMEOUT`)."""
     return float(os.environ.get("ACTION_TIMEOUT", "5"))
 
 
 def rate_limit() -> int:
     """Messages one sender may send per minute (`RATE_LIMIT_PER_MINUTE`)."""
     return int(os.environ.get("RATE_LIMIT_PER_MINUTE", "20"))
+
+
+def rate_limit_per_address() -> int:
+    """Messages one client address may send per minute over REST (`RATE_LIMIT_PER_ADDRESS`)."""
+    return int(os.environ.get("RATE_LIMIT_PER_ADDRESS", "60"))
+
+
+def new_conversations_per_minute() -> int:
+    """New REST conversations (sender ids) one client address may open per minute."""
+    return int(os.environ.get("NEW_CONVERSATIONS_PER_MINUTE", "10"))
+
+
+def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Proxies whose X-Forwarded-For names the real client (`TRUSTED_PROXIES`: IPs or CIDRs, comma-separated).
+
+    Empty by default: the forwarded header is then ignored, since any caller can set it.
+    """
+    raw = os.environ.get("TRUSTED_PROXIES", "").replace(",", " ").split()
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in raw)
 
 
 def tracker_db_url() -> str:
@@ -37,3 +57,8 @@ def tracker_db_url() -> str:
 def retention_days() -> int:
     """Conversations idle for longer than this are deleted by `make retention`."""
     return int(os.environ.get("RETENTION_DAYS", "30"))
+
+
+def redis_url() -> str:
+    """Redis shared by several Rasa servers for the channels' state (`REDIS_URL`); empty: in-process."""
+    return os.environ.get("REDIS_URL", "")

@@ -63,7 +63,7 @@ def test_personal_data_is_never_stored_or_logged(workdir, debug_server, action_u
     assert "不要发给任何人" in replies[1] and "包括我" in replies[1]
 
     rows = sqlite3.connect(servers.tracker_db(workdir, debug_server)).execute(
-        "select type_name, data from events where sender_id = ?", (sender,)
+        "select type_name, data from events where sender_id = ?", (f"rest:{sender}",)
     ).fetchall()
     stored = "\n".join(data for _, data in rows)
     texts = [json.loads(d).get("text") or "" for t, d in rows if t == "user"]
@@ -87,6 +87,8 @@ BAD_BODIES = {
     "null message": (json.dumps({"sender": "a", "message": None}).encode(), "application/json"),
     "object as sender": (json.dumps({"sender": {"x": 1}, "message": "你好"}).encode(), "application/json"),
     "100 KB body": (json.dumps({"sender": "a", "message": "骗" * 50_000}).encode(), "application/json"),
+    "1000-deep nesting": (b'{"sender": "a", "message": "hi", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+                          "application/json"),
     "wrong content type": (json.dumps({"sender": "ct", "message": "你好"}).encode(), "text/plain"),
     "form encoded": (b"sender=a&message=hi", "application/x-www-form-urlencoded"),
 }
@@ -153,7 +155,7 @@ def test_failing_action_server_still_gets_the_user_the_essentials(workdir, mode)
             elapsed = time.monotonic() - started
             assert faulty.calls >= 1
             assert "110" in reply and "96110" in reply
-            assert elapsed < 10, elapsed
+            assert elapsed < 5, elapsed  # one timeout for the turn, not one per action
             log = servers.rasa_log(workdir, url).read_text(errors="replace")
             assert "no reply for sender" in log
     finally:
@@ -182,7 +184,7 @@ def test_rasa_restart_loses_nothing(workdir, action_url):
     with servers.rasa_server(workdir, action_url, port=port) as url:
         second = say(url, sender, "半小时前")
         assert "怎么转出去" in second
-        tracker = json.load(urllib.request.urlopen(f"{url}/conversations/{sender}/tracker"))
+        tracker = json.load(urllib.request.urlopen(f"{url}/conversations/rest:{sender}/tracker"))
         texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
         assert texts[-2:] == ["我被骗了", "半小时前"]
 
@@ -227,6 +229,6 @@ def test_retention_deletes_only_idle_conversations(workdir, rasa_url):
     later = time.time() + 31 * 86_400
     assert delete_idle_conversations(url, days=30, now=later) >= 1
     rows = sqlite3.connect(servers.tracker_db(workdir, rasa_url)).execute(
-        "select count(*) from events where sender_id = ?", (sender,)
+        "select count(*) from events where sender_id = ?", (f"rest:{sender}",)
     ).fetchone()
     assert rows == (0,)

@@ -241,7 +241,7 @@ def test_bank_card_never_leaves_and_user_is_warned(
     for call in telegram_api.calls:
         sent = json.dumps(call.params, ensure_ascii=False)
         assert CARD not in sent and digits not in sent
-    tracker_url = webhook.replace("/webhooks/telegram/webhook", f"/conversations/{chat}/tracker")
+    tracker_url = webhook.replace("/webhooks/telegram/webhook", f"/conversations/telegram:{chat}/tracker")
     with urllib.request.urlopen(tracker_url, timeout=30) as response:
         tracker = json.load(response)
     said = [e["text"] for e in tracker["events"] if e["event"] == "user"]

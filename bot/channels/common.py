@@ -1,12 +1,17 @@
 """What every channel does with a user's message: the one path into Rasa.
 
-Checks length and rate, redacts personal data before Rasa (and so the tracker
-store and logs) sees the text, and makes sure the user never gets silence.
+Gives each channel its own namespace of conversation ids, checks length and rate,
+keeps slash commands other than the bot's own buttons away from Rasa, redacts personal
+data before Rasa (and so the tracker store and logs) sees the text, bounds the time a
+turn waits for the action server, and makes sure the user never gets silence.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import hashlib
+import ipaddress
 import logging
 import re
 import time
@@ -14,7 +19,9 @@ from collections import OrderedDict, deque
 from typing import Any, Awaitable, Callable, Optional
 
 import rasa.core.actions.action
+from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -22,11 +29,9 @@ from sanic.response import HTTPResponse
 from bot import settings
 from bot.handover import handed_over
 from bot.privacy import notice, redact
+from bot.textnorm import to_simplified
 
 logger = logging.getLogger(__name__)
-
-# Rasa 3.6 waits up to 300 s for the action server; a frightened user cannot.
-rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout()
 
 MAX_MESSAGE_CHARS = 2000
 # No endpoint of this bot needs a bigger request body.
@@ -38,6 +43,13 @@ HANDED_OVER_REPLY = (
     "转账记录和聊天记录先截图保存，别删。"
 )
 URGENT_110 = re.compile(r"(?<!\d)110(?!\d)")
+# Rasa reads a message starting with "/" as an intent with entities. From outside only the
+# buttons the bot offers may do that (and /greet, Telegram's Start button); /restart is not
+# among them: the page starts a fresh conversation with its "清除记录" button instead.
+BUTTON_COMMANDS = frozenset(
+    {"/suspected_scam_call", "/lost_money", "/selling_card", "/app_verification", "/greet"}
+)
+_LEADING_SLASHES = re.compile(r"^[\s/／]+")
 ESSENTIALS_REPLY = (
     "抱歉，我这边暂时出了点问题，没能好好回答您。最要紧的是：\n"
     "• 已经转了钱：马上打110报警，请求紧急止付。\n"
@@ -57,12 +69,108 @@ def channel_blueprint(name: str) -> Blueprint:
     @blueprint.listener("before_server_start")
     async def cap(app: Sanic, _: Any) -> None:
         app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, MAX_REQUEST_BYTES)
+        settings.trusted_proxies()  # a malformed TRUSTED_PROXIES stops the start, not a request
+        bound_action_calls()
 
     @blueprint.route("/", methods=["GET"])
     async def health(_: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
 
     return blueprint
+
+
+class _TurnBudget:
+    """Time one turn may still spend on the action server; after a timeout it calls it no more."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline: Optional[float] = None
+        self.timed_out = False
+
+    def remaining(self) -> float:
+        """Seconds left; the clock starts at the turn's first call to the action server."""
+        now = time.monotonic()
+        if self.deadline is None:
+            self.deadline = now + self.seconds
+        return self.deadline - now
+
+
+_turn_budget: contextvars.ContextVar[Optional[_TurnBudget]] = contextvars.ContextVar("turn_budget", default=None)
+_remote_run = RemoteAction.run
+
+
+async def _run_within_turn(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
+    """RemoteAction.run under the turn's budget, so a hung action server costs one timeout per turn."""
+    budget = _turn_budget.get()
+    if budget is None:  # not a channel's turn (e.g. the HTTP API): Rasa's own per-call timeout
+        return await _remote_run(self, *args, **kwargs)
+    remaining = budget.remaining()
+    if budget.timed_out or remaining <= 0:
+        raise RasaException(f"Skipped custom action '{self.name()}': the action server timed out in this turn.")
+    try:
+        return await asyncio.wait_for(_remote_run(self, *args, **kwargs), remaining)
+    except asyncio.TimeoutError as error:
+        budget.timed_out = True
+        raise RasaException(f"Custom action '{self.name()}' timed out after {budget.seconds:g} s.") from error
+    except Exception:
+        budget.timed_out = budget.remaining() <= 0  # aiohttp's own timeout, at the same moment
+        raise
+
+
+def bound_action_calls() -> None:
+    """Start-up step: Rasa 3.6 waits up to 300 s for each custom action; a frightened user cannot.
+
+    Each call waits at most ACTION_TIMEOUT, and during a channel's turn all calls share
+    that budget: after one timeout the turn calls the action server no more, so the user
+    gets the essentials after about ACTION_TIMEOUT instead of one timeout per action.
+    """
+    rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout()
+    RemoteAction.run = _run_within_turn
+
+
+def conversation_id(input_channel: str, sender_id: str) -> str:
+    """Each channel's own namespace: a REST caller cannot reach a Telegram chat or a WeChat user."""
+    return f"{input_channel}:{sender_id}"
+
+
+def plain_command(text: str) -> str:
+    """The text Rasa may see: a leading "/" survives only on the bot's own button payloads.
+
+    Rasa parses "/intent{entities}" after its normalizer (full-width and traditional folded),
+    so the check does too; other commands lose their slashes and reach the NLU as words.
+    """
+    probe = to_simplified(text).strip()
+    if probe in BUTTON_COMMANDS:
+        return probe
+    return _LEADING_SLASHES.sub("", text) if probe.startswith("/") else text
+
+
+def client_address(request: Request) -> str:
+    """The caller's IP: the socket peer, or behind a trusted proxy the last address it forwarded for.
+
+    X-Forwarded-For is read right to left, skipping trusted proxies, so a client cannot
+    choose its address by sending the header itself.
+    """
+    proxies = settings.trusted_proxies()
+
+    def trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in proxies)
+
+    address = request.ip
+    if not trusted(address):
+        return address
+    hops = ",".join(request.headers.getall("x-forwarded-for", [])).split(",")
+    for hop in reversed([h.strip() for h in hops if h.strip()]):
+        if not trusted(hop):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return address
+    return address
 
 
 def sender_tag(sender_id: str) -> str:
@@ -92,7 +200,29 @@ class RateLimiter:
         return allowed
 
 
+class NewConversationLimiter:
+    """Caps the conversations one address opens per minute; ones seen recently are not new."""
+
+    def __init__(self, per_minute: int, remembered: int = 100_000) -> None:
+        self._opened = RateLimiter(per_minute)
+        self._known: OrderedDict[str, None] = OrderedDict()
+        self._remembered = remembered
+
+    def allow(self, conversation: str, address: str, now: Optional[float] = None) -> bool:
+        if conversation in self._known:
+            self._known.move_to_end(conversation)
+            return True
+        if not self._opened.allow(address, now):
+            return False
+        self._known[conversation] = None
+        if len(self._known) > self._remembered:
+            self._known.popitem(last=False)
+        return True
+
+
 rate_limiter = RateLimiter(settings.rate_limit())
+address_limiter = RateLimiter(settings.rate_limit_per_address())
+new_conversations = NewConversationLimiter(settings.new_conversations_per_minute())
 
 
 def _texts(values: Any) -> list[str]:
@@ -107,10 +237,13 @@ def _texts(values: Any) -> list[str]:
 
 
 class _CountingOutput:
-    """Wraps an output channel to count what the bot sends during one turn and whether it named 110."""
+    """Wraps an output channel for one turn: counts what the bot sends, notes whether it named 110,
+    and addresses replies to the channel's own id rather than the namespaced conversation id."""
 
-    def __init__(self, inner: OutputChannel) -> None:
+    def __init__(self, inner: OutputChannel, conversation: str, recipient: str) -> None:
         self._inner = inner
+        self._conversation = conversation
+        self._recipient = recipient
         self.sent = 0
         self.named_110 = False
 
@@ -119,9 +252,13 @@ class _CountingOutput:
         if name.startswith("send") and callable(attribute):
 
             async def counted(*args: Any, **kwargs: Any) -> Any:
+                if args and args[0] == self._conversation:
+                    args = (self._recipient, *args[1:])
+                if kwargs.get("recipient_id") == self._conversation:
+                    kwargs["recipient_id"] = self._recipient
                 self.sent += 1
                 # The first argument of every send method is the recipient id, not text.
-                texts = _texts([*args[1:], *kwargs.values()])
+                texts = _texts([*args[1:], *(v for k, v in kwargs.items() if k != "recipient_id")])
                 self.named_110 = self.named_110 or any(URGENT_110.search(t) for t in texts)
                 return await attribute(*args, **kwargs)
 
@@ -135,30 +272,42 @@ async def deliver(
     output_channel: OutputChannel,
     sender_id: str,
     input_channel: str,
-    metadata: Optional[dict] = None,
-) -> None:
-    """Hand one user message to Rasa, redacted; answer directly when Rasa cannot."""
+    client: Optional[str] = None,
+) -> Optional[str]:
+    """Hand one user message to Rasa, redacted; answer directly when Rasa cannot.
+
+    `sender_id` is the channel's own id (replies go to it); Rasa sees it in the channel's
+    namespace. `client` is the caller's address where callers are end users (REST), for
+    the per-address limits. Returns the text Rasa was given, or None if it was refused.
+    """
+    conversation = conversation_id(input_channel, sender_id)
     if len(text) > MAX_MESSAGE_CHARS:
         await output_channel.send_text_message(sender_id, TOO_LONG_REPLY)
-        return
-    if not rate_limiter.allow(sender_id):
+        return None
+    address_refused = client is not None and not (
+        address_limiter.allow(client) and new_conversations.allow(conversation, client)
+    )
+    if address_refused or not rate_limiter.allow(conversation):
         await output_channel.send_text_message(sender_id, TOO_FAST_REPLY)
-        return
-    redaction = redact(text)
+        return None
+    redaction = redact(plain_command(text))
     if redaction.kinds:
         await output_channel.send_text_message(sender_id, notice(redaction.kinds))
-    counting = _CountingOutput(output_channel)
+    counting = _CountingOutput(output_channel, conversation, sender_id)
+    budget = _turn_budget.set(_TurnBudget(settings.action_timeout()))
     try:
         await on_new_message(
-            UserMessage(redaction.text, counting, sender_id, input_channel=input_channel,
-                        metadata=metadata)
+            UserMessage(redaction.text, counting, conversation, input_channel=input_channel)
         )
     except Exception:  # never let a failure reach the user as silence or a 500
-        logger.exception("message handling failed for sender %s", sender_tag(sender_id))
+        logger.exception("message handling failed for sender %s", sender_tag(conversation))
+    finally:
+        _turn_budget.reset(budget)
     if counting.sent == 0:
-        logger.warning("no reply for sender %s: sending the essentials", sender_tag(sender_id))
+        logger.warning("no reply for sender %s: sending the essentials", sender_tag(conversation))
         await output_channel.send_text_message(sender_id, ESSENTIALS_REPLY)
     elif handed_over(redaction.text) and not counting.named_110:
         # Whatever the classifier made of it, someone who already paid hears about 110 first thing.
-        logger.warning("handed-over message answered without 110 for sender %s", sender_tag(sender_id))
+        logger.warning("handed-over message answered without 110 for sender %s", sender_tag(conversation))
         await output_channel.send_text_message(sender_id, HANDED_OVER_REPLY)
+    return redaction.text

@@ -2,6 +2,9 @@
 
 Registered in credentials.yml as `bot.channels.rest.RestInput`; it keeps the
 name "rest", so the web page and clients post to /webhooks/rest/webhook.
+`metadata` in a request is ignored: nothing a caller sends besides its text is kept.
+When the text kept differs from the text sent (personal data hidden), the first
+reply carries it as `user_text`, so a client can keep that instead of the original.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import channel_blueprint, deliver
+from bot.channels.common import channel_blueprint, client_address, deliver
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +38,7 @@ def parse_body(request: Request) -> tuple[dict[str, Any] | None, HTTPResponse | 
         return None, _error(413, "消息太大了，请简短一些。")
     try:
         payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         return None, _error(400, "请求格式不对：需要UTF-8编码的JSON。")
     if not isinstance(payload, dict):
         return None, _error(400, "请求格式不对：需要一个JSON对象。")
@@ -44,8 +47,6 @@ def parse_body(request: Request) -> tuple[dict[str, Any] | None, HTTPResponse | 
         return None, _error(400, "缺少有效的sender。")
     if not isinstance(message, str):
         return None, _error(400, "message必须是文字。")
-    metadata = payload.get("metadata")
-    payload["metadata"] = metadata if isinstance(metadata, dict) else None
     return payload, None
 
 
@@ -65,8 +66,10 @@ class RestInput(RasaRestInput):
             if not text:
                 await collector.send_text_message(payload["sender"], "您好像没有输入内容，请告诉我遇到了什么情况。")
             else:
-                await deliver(on_new_message, text, collector, payload["sender"],
-                              self.name(), payload["metadata"])
+                kept = await deliver(on_new_message, text, collector, payload["sender"], self.name(),
+                                     client=client_address(request))
+                if kept is not None and kept != text and collector.messages:
+                    collector.messages[0]["user_text"] = kept
             return response.json(collector.messages)
 
         return webhook

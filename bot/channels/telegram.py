@@ -233,7 +233,7 @@ class TelegramInput(InputChannel):
 def _json_object(body: bytes) -> Dict:
     try:
         update = json.loads(body)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested too deep
         raise BadUpdate("body is not JSON") from error
     if not isinstance(update, dict):
         raise BadUpdate("body is not a JSON object")

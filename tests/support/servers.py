@@ -99,7 +99,10 @@ def rasa_server(
         "--port", str(port), "--enable-api", "--credentials", str(credentials_file),
         "--endpoints", str(endpoints_file), *extra_args,
     ]
-    with running(args, f"http://127.0.0.1:{port}/", workdir / f"rasa-{port}.log", env or {}):
+    # Every test posts from 127.0.0.1 with new sender ids: lift the per-address limits
+    # (tests/test_channels.py checks them in-process).
+    unlimited = {"RATE_LIMIT_PER_ADDRESS": "1000000", "NEW_CONVERSATIONS_PER_MINUTE": "1000000"}
+    with running(args, f"http://127.0.0.1:{port}/", workdir / f"rasa-{port}.log", {**unlimited, **(env or {})}):
         yield f"http://127.0.0.1:{port}"
 
 
