@@ -3,7 +3,9 @@
 Requests are built the way WeChat's servers build them: `signature` is the SHA1 of
 the sorted token, timestamp and nonce; in safe mode the body carries `Encrypt`,
 signed as `msg_signature` over token, timestamp, nonce and the ciphertext. The
-safe-mode values are WeChat's official sample (token spamtest).
+safe-mode values are WeChat's official sample (token spamtest). The Rasa servers
+here have the AES key, so their requests are encrypted (plaintext is refused);
+plaintext mode is tested in-process, with a channel that has no key.
 """
 
 from __future__ import annotations
@@ -51,10 +53,24 @@ def msg_id() -> int:
     return random.randrange(10**18, 10**19)
 
 
-def signed_params(token: str = TOKEN, **extra: str) -> dict[str, str]:
-    timestamp = str(int(time.time()))
+def signed_params(token: str = TOKEN, age: int = 0, **extra: str) -> dict[str, str]:
+    """A query string signed `age` seconds ago."""
+    timestamp = str(int(time.time()) - age)
     nonce = "".join(random.choices(string.digits, k=10))
     return {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, **extra}
+
+
+def encrypted_request(xml: str | bytes) -> tuple[str, dict]:
+    """Body and query string of a safe-mode POST, built like WeChat's."""
+    timestamp, nonce = str(int(time.time())), "".join(random.choices(string.digits, k=10))
+    sealed = WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(xml, nonce, timestamp)
+    encrypt = xmltodict.parse(sealed)["xml"]["Encrypt"]
+    body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    params = {
+        "signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
+        "encrypt_type": "aes", "msg_signature": sign(TOKEN, timestamp, nonce, encrypt),
+    }
+    return body, params
 
 
 def message_xml(sender: str, msg_type: str, fields: str, with_msg_id: bool = True, mid: Optional[int] = None) -> str:
@@ -78,9 +94,13 @@ def subscribe_xml(sender: str) -> str:
 
 
 def passive_text(reply: requests.Response, sender: str) -> str:
-    """The Content of a passive text reply to `sender`, checked against WeChat's limits."""
+    """The Content of a passive text reply to `sender` (decrypted), checked against WeChat's limits."""
     assert reply.status_code == 200, reply.text
     xml = xmltodict.parse(reply.text)["xml"]
+    if "Encrypt" in xml:
+        plain = WeChatCrypto(TOKEN, AES_KEY, APP_ID).decrypt_message(
+            reply.text, xml["MsgSignature"], xml["TimeStamp"], xml["Nonce"])
+        xml = xmltodict.parse(plain)["xml"]
     assert xml["MsgType"] == "text"
     assert xml["ToUserName"] == sender
     assert xml["FromUserName"] == ACCOUNT
@@ -90,23 +110,24 @@ def passive_text(reply: requests.Response, sender: str) -> str:
 
 
 class WeChat:
-    """Posts to the channel's webhook the way WeChat's servers do."""
+    """Posts to the channel's webhook the way WeChat's servers do (in safe mode unless `params` are given)."""
 
     def __init__(self, rasa_url: str) -> None:
         self.rasa_url = rasa_url
         self.url = f"{rasa_url}/webhooks/wechat/webhook"
 
     def post(self, body: str | bytes, params: Optional[dict] = None) -> requests.Response:
+        if params is None:
+            body, params = encrypted_request(body)
         data = body.encode("utf-8") if isinstance(body, str) else body
-        return requests.post(self.url, params=params or signed_params(), data=data,
-                             headers={"Content-Type": "text/xml"}, timeout=30)
+        return requests.post(self.url, params=params, data=data, headers={"Content-Type": "text/xml"}, timeout=30)
 
     def say(self, sender: str, content: str, mid: Optional[int] = None) -> requests.Response:
         return self.post(text_xml(sender, content, mid))
 
     def user_texts(self, sender: str) -> list[str]:
         """What Rasa's tracker recorded the user saying."""
-        tracker = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
+        tracker = requests.get(f"{self.rasa_url}/conversations/wechat:{sender}/tracker", timeout=30).json()
         return [e.get("text") for e in tracker.get("events", []) if e.get("event") == "user"]
 
 
@@ -203,7 +224,7 @@ def test_personal_data_is_neither_stored_nor_logged(wechat: WeChat, workdir: Pat
     assert "不要发给任何人" in content
     assert wechat.user_texts(sender) == ["骗子让我把卡号[银行卡号]和手机[手机号]发给他"]
     rows = sqlite3.connect(servers.tracker_db(workdir, wechat.rasa_url)).execute(
-        "select data from events where sender_id = ?", (sender,)).fetchall()
+        "select data from events where sender_id = ?", (f"wechat:{sender}",)).fetchall()
     stored = "\n".join(data for (data,) in rows)
     logged = servers.rasa_log(workdir, wechat.rasa_url).read_text(errors="replace")
     assert rows and all(value not in stored + logged for value in (card, phone))
@@ -269,19 +290,6 @@ def test_malformed_body_is_bad_request(wechat: WeChat, body: str | bytes) -> Non
 # --- safe mode (encrypt_type=aes) ------------------------------------------------------------
 
 
-def encrypted_request(xml: str) -> tuple[str, dict]:
-    """Body and query string of a safe-mode POST, built like WeChat's."""
-    timestamp, nonce = str(int(time.time())), "".join(random.choices(string.digits, k=10))
-    sealed = WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(xml, nonce, timestamp)
-    encrypt = xmltodict.parse(sealed)["xml"]["Encrypt"]
-    body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
-    params = {
-        "signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-        "encrypt_type": "aes", "msg_signature": sign(TOKEN, timestamp, nonce, encrypt),
-    }
-    return body, params
-
-
 def test_safe_mode_round_trip(wechat: WeChat) -> None:
     sender = openid()
     body, params = encrypted_request(text_xml(sender, "我被骗了两万怎么办"))
@@ -306,9 +314,16 @@ def test_safe_mode_rejects_bad_msg_signature_and_bad_ciphertext(wechat: WeChat) 
 
     not_ciphertext = "bm90IGEgY2lwaGVydGV4dA=="  # base64, correctly signed, but not AES of a message
     garbage = f"<xml><Encrypt><![CDATA[{not_ciphertext}]]></Encrypt></xml>"
-    garbage_signature = sign(TOKEN, params["timestamp"], params["nonce"], not_ciphertext)
-    assert wechat.post(garbage, {**params, "msg_signature": garbage_signature}).status_code == 400
-    assert wechat.post(body, {**params, "encrypt_type": "des"}).status_code == 400
+    fresh = signed_params(encrypt_type="aes")  # a timestamp and nonce serve one body only
+    garbage_signature = sign(TOKEN, fresh["timestamp"], fresh["nonce"], not_ciphertext)
+    assert wechat.post(garbage, {**fresh, "msg_signature": garbage_signature}).status_code == 400
+    assert wechat.post(body, {**params, "encrypt_type": "des"}).status_code == 403
+    assert wechat.user_texts(sender) == []
+
+
+def test_plaintext_is_refused_when_an_aes_key_is_set(wechat: WeChat) -> None:
+    sender = openid()
+    assert wechat.post(text_xml(sender, "我被骗了两万怎么办"), signed_params()).status_code == 403
     assert wechat.user_texts(sender) == []
 
 
@@ -387,7 +402,7 @@ async def test_long_reply_is_split_at_line_breaks() -> None:
     long_text = "\n".join(f"第{i}条：接到自称客服的电话，不要转账，不要说验证码，先挂断再核实。" for i in range(1, 61))
     assert len(long_text) > 3 * MAX_CHARS
     with FakeWeChatAPI(APP_ID, APP_SECRET) as api:
-        channel = WeChatInput(TOKEN, APP_ID, APP_SECRET, AES_KEY, api.url, 4.0)
+        channel = WeChatInput(TOKEN, APP_ID, APP_SECRET, "", api.url, 4.0)
         sender = openid()
         first = await reply_with(channel, sender, long_text)
         rest = await pushed_until(api, sender, lambda t: "\n".join([first, *t]) == long_text)
@@ -410,10 +425,71 @@ async def test_long_line_without_breaks_is_cut_by_bytes_too() -> None:
 
 async def test_several_bot_messages_are_joined_into_one_passive_reply() -> None:
     with FakeWeChatAPI(APP_ID, APP_SECRET) as api:
-        channel = WeChatInput(TOKEN, APP_ID, APP_SECRET, AES_KEY, api.url, 4.0)
+        channel = WeChatInput(TOKEN, APP_ID, APP_SECRET, "", api.url, 4.0)
         content = await reply_with(channel, openid(), "先别转账。", "马上打110。")
         assert content == "先别转账。\n\n马上打110。"
         assert api.messages == []
+
+
+# --- replay and impersonation (the channel in-process, with a stub bot) ------------------------
+
+
+class EchoBot:
+    """Answers every message with the user's namespaced id and text; records what it saw."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    async def __call__(self, message) -> None:
+        self.seen.append((message.sender_id, message.text))
+        await message.output_channel.send_text_message(message.sender_id, f"{message.sender_id}:{message.text}")
+
+
+def passive_content(reply) -> str:
+    assert reply.status == 200, reply.body
+    return xmltodict.parse(reply.body.decode())["xml"]["Content"]
+
+
+@pytest.mark.parametrize("age", [301, -301, 10**6])
+async def test_stale_or_future_signatures_are_refused(age: int) -> None:
+    channel, bot = WeChatInput(TOKEN), EchoBot()
+    params = signed_params(age=age)
+    assert not channel.is_authentic({**params, "echostr": "1"})  # URL verification (GET) too
+    reply = await channel.handle(params, text_xml(openid(), "你好").encode(), bot)
+    assert reply.status == 403 and bot.seen == []
+    fresh = await channel.handle(signed_params(age=250), text_xml(openid(), "你好").encode(), bot)
+    assert fresh.status == 200 and len(bot.seen) == 1
+
+
+async def test_a_signed_query_string_cannot_carry_another_message() -> None:
+    channel, bot = WeChatInput(TOKEN), EchoBot()
+    victim, attacker, params = openid(), openid(), signed_params()
+    original = text_xml(victim, "你好", mid=msg_id()).encode()
+    assert passive_content(await channel.handle(params, original, bot)) == f"wechat:{victim}:你好"
+    forged = await channel.handle(params, text_xml(attacker, "/restart", mid=msg_id()).encode(), bot)
+    as_victim = await channel.handle(params, text_xml(victim, "我的卡号是多少", mid=msg_id()).encode(), bot)
+    assert forged.status == 403 and as_victim.status == 403
+    retry = await channel.handle(params, original, bot)  # WeChat retrying with the same query string
+    assert passive_content(retry) == f"wechat:{victim}:你好"
+    assert bot.seen == [(f"wechat:{victim}", "你好")]
+
+
+async def test_safe_mode_channel_refuses_plaintext() -> None:
+    channel, bot = WeChatInput(TOKEN, APP_ID, APP_SECRET, AES_KEY), EchoBot()
+    plain = await channel.handle(signed_params(), text_xml(openid(), "你好").encode(), bot)
+    assert plain.status == 403 and bot.seen == []
+    body, params = encrypted_request(text_xml(openid(), "你好"))
+    assert (await channel.handle(params, body.encode(), bot)).status == 200 and len(bot.seen) == 1
+
+
+async def test_same_msg_id_from_two_users_gets_two_answers() -> None:
+    channel, bot = WeChatInput(TOKEN), EchoBot()
+    first, second, mid = openid(), openid(), msg_id()
+    one = await channel.handle(signed_params(), text_xml(first, "有人让我转账", mid=mid).encode(), bot)
+    two = await channel.handle(signed_params(), text_xml(second, "你好", mid=mid).encode(), bot)
+    assert passive_content(one) == f"wechat:{first}:有人让我转账"
+    assert passive_content(two) == f"wechat:{second}:你好"
+    assert bot.seen == [(f"wechat:{first}", "有人让我转账"), (f"wechat:{second}", "你好")]
 
 
 @settings(max_examples=200, deadline=None)

@@ -4,13 +4,19 @@ wechatpy does the protocol work: signatures, XML parsing, reply rendering and
 safe-mode (AES) crypto. WeChat waits 5 s for a passive reply; when the bot is
 slower than `reply_timeout` the webhook answers "success" and the reply follows
 through the customer-service message API, as do pieces of a long reply beyond the
-first. Retries of a MsgId share the first delivery's result. User text reaches
-Rasa only through `bot.channels.common.deliver`.
+first. Retries of a (user, MsgId) share the first delivery's result. User text
+reaches Rasa only through `bot.channels.common.deliver`.
+
+A signed query string is only good for `SIGNATURE_WINDOW` seconds around its
+timestamp and for one body: it cannot be replayed with another message. With an
+AES key configured, only encrypted (safe or compatible mode) posts are accepted,
+since only their msg_signature covers the body.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
@@ -55,6 +61,8 @@ MAX_BYTES = 2048
 TOKEN_ERRORS = {40001, 40014, 42001}  # invalid credential, invalid token, expired token
 TOKEN_MARGIN = 300  # seconds before expiry when a cached access token is renewed
 RECENT_MESSAGES = 1024  # MsgIds remembered to recognise WeChat's retries
+SIGNATURE_WINDOW = 300  # seconds a signed timestamp stays valid, either way (clock skew)
+MAX_NONCES = 100_000  # signed requests remembered within the window
 MAX_BUTTON_USERS = 10_000  # users whose last offered buttons are kept
 _CHOICE = re.compile(r"(\d{1,2})\s*[.、。]?")
 
@@ -215,7 +223,8 @@ class WeChatInput(InputChannel):
                 raise RasaException("WeChat's encoding_aes_key must be the 43-character EncodingAESKey.") from error
         self.api = CustomerServiceApi(api_base_url, app_id, app_secret)
         self.reply_timeout = reply_timeout
-        self._answers: "OrderedDict[str, _Answer]" = OrderedDict()
+        self._answers: "OrderedDict[tuple[str, str], _Answer]" = OrderedDict()
+        self._nonces: "OrderedDict[tuple[str, str], tuple[float, str]]" = OrderedDict()
         self._buttons: "OrderedDict[str, List[str]]" = OrderedDict()
         self._background: set[asyncio.Task] = set()
 
@@ -235,14 +244,35 @@ class WeChatInput(InputChannel):
 
         return wechat_webhook
 
-    def is_authentic(self, params: Mapping[str, str]) -> bool:
-        """True when `signature` is WeChat's signature of our token, timestamp and nonce."""
+    def is_authentic(self, params: Mapping[str, str], now: Optional[float] = None) -> bool:
+        """True when `signature` is WeChat's signature of our token, timestamp and nonce, and fresh."""
         try:
             check_signature(
                 self.token, params.get("signature", ""), params.get("timestamp", ""), params.get("nonce", "")
             )
-        except InvalidSignatureException:
+            timestamp = int(params.get("timestamp", ""))
+        except (InvalidSignatureException, ValueError):
             return False
+        now = time.time() if now is None else now
+        return abs(now - timestamp) <= SIGNATURE_WINDOW
+
+    def first_use(self, params: Mapping[str, str], body: bytes, now: Optional[float] = None) -> bool:
+        """False when this timestamp and nonce were already used with another body.
+
+        WeChat may retry a message with the same query string; that is let through and the
+        retry shares the first answer. Entries outlive the signature window, then are dropped.
+        """
+        now = time.time() if now is None else now
+        while self._nonces and now - next(iter(self._nonces.values()))[0] > 2 * SIGNATURE_WINDOW:
+            self._nonces.popitem(last=False)
+        key = (params.get("timestamp", ""), params.get("nonce", ""))
+        digest = hashlib.sha256(body).hexdigest()
+        seen = self._nonces.get(key)
+        if seen is not None:
+            return seen[1] == digest
+        self._nonces[key] = (now, digest)
+        if len(self._nonces) > MAX_NONCES:
+            self._nonces.popitem(last=False)
         return True
 
     async def handle(
@@ -250,9 +280,9 @@ class WeChatInput(InputChannel):
     ) -> HTTPResponse:
         """Answer one POST: 403 for a bad signature, 400 for a bad body, else a passive reply or success."""
         deadline = time.monotonic() + self.reply_timeout
-        if not self.is_authentic(params):
-            return response.text("forbidden", status=403)
         safe_mode = params.get("encrypt_type", "raw") == "aes"
+        if not self.is_authentic(params) or (self.crypto and not safe_mode) or not self.first_use(params, body):
+            return response.text("forbidden", status=403)
         try:
             message = read_message(self.decrypt(params, body))
         except InvalidSignatureException:
@@ -294,8 +324,8 @@ class WeChatInput(InputChannel):
     # --- one handler per message type -------------------------------------------
 
     async def on_text(self, message: TextMessage, on_new_message: Callable, deadline: float) -> Optional[str]:
-        """Text goes to Rasa once per MsgId; retries wait for the same answer."""
-        key = str(message.id) if message.id else f"{message.source}:{message.time}"
+        """Text goes to Rasa once per (user, MsgId); retries wait for the same answer."""
+        key = (message.source, str(message.id) if message.id else f"time:{message.time}")
         answer = self._answers.get(key)
         if answer is None:
             task = asyncio.create_task(self._converse(message.source, message.content, on_new_message))
