@@ -39,6 +39,23 @@ def credentials(env: os._Environ | dict = os.environ) -> dict[str, Any]:
     return out
 
 
+def write(path: Path, env: os._Environ | dict = os.environ) -> None:
+    """Write the credentials readable by the owner only (0600): they hold tokens and keys.
+
+    The file is created 0600 beside the target and renamed over it, so the secrets are
+    never readable by others, not even while an older world-readable file is replaced.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+            os.fchmod(out.fileno(), 0o600)  # a leftover partial file keeps its old mode otherwise
+            out.write(yaml.safe_dump(credentials(env), allow_unicode=True))
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 if __name__ == "__main__":
-    Path(sys.argv[1]).parent.mkdir(parents=True, exist_ok=True)
-    Path(sys.argv[1]).write_text(yaml.safe_dump(credentials(), allow_unicode=True), encoding="utf-8")
+    write(Path(sys.argv[1]))

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import stat
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
 
 import pytest
+import yaml
 
 from bot.retention import delete_idle_conversations
 from tests.conftest import post_json
@@ -219,6 +223,22 @@ def test_run_refuses_a_public_interface_without_a_token():
         env={"PATH": "/usr/bin:/bin", "FANZHA_HOST": "0.0.0.0"},
     )
     assert result.returncode == 2 and "RASA_TOKEN" in result.stderr
+
+
+def test_credentials_file_is_readable_by_its_owner_only(tmp_path):
+    target = tmp_path / "var" / "credentials.yml"
+    target.parent.mkdir()
+    target.write_text("old: world-readable\n")
+    target.chmod(0o644)
+    env = {**os.environ, "TELEGRAM_TOKEN": "123:secret-token", "TELEGRAM_SECRET": "s", "WECHAT_TOKEN": "w",
+           "WECHAT_APP_SECRET": "app-secret", "WECHAT_AES_KEY": "k" * 43}
+    subprocess.run([sys.executable, "-m", "bot.credentials", str(target)], cwd=servers.ROOT, env=env,
+                   check=True, timeout=60)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    written = yaml.safe_load(target.read_text())
+    assert written["bot.channels.telegram.TelegramInput"]["access_token"] == "123:secret-token"
+    assert written["bot.channels.wechat.WeChatInput"]["encoding_aes_key"] == "k" * 43
+    assert [p.name for p in target.parent.iterdir()] == ["credentials.yml"]
 
 
 def test_retention_deletes_only_idle_conversations(workdir, rasa_url):
