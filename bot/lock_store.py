@@ -1,0 +1,114 @@
+"""Rasa's Redis lock store, made safe for several Rasa servers at once.
+
+Rasa 3.6's RedisLockStore reads a conversation's ticket lock, changes it in Python and
+writes it back. Within one process that is atomic (no await in between), across
+processes it is not: two instances that get messages of one sender at the same moment
+can both issue ticket 0 and handle the conversation side by side, or delete a ticket the
+other just added (RasaHQ/rasa#9213; the fix, ConcurrentRedisLockStore, went to Rasa Pro
+only). Here every read-modify-write is one Redis transaction (WATCH/MULTI), retried
+when another instance changed the lock in between.
+
+Two more differences: keys carry a hash of the conversation id, not the id itself (a
+sender id is personal data), and a lock key expires with its last ticket, so an instance
+killed mid-turn leaves nothing behind in Redis once TICKET_LOCK_LIFETIME has passed.
+
+endpoints.yml: `lock_store: {type: bot.lock_store.AtomicRedisLockStore, url: <host>,
+port: <port>, password: <password>, db: <db>}` (the same keys as Rasa's `type: redis`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from typing import Any, Callable, Optional, Text
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+from redis.exceptions import WatchError
+
+Change = Callable[[Optional[TicketLock]], tuple[Optional[TicketLock], Any]]
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    """Ticket locks in Redis, each change one transaction; see the module docstring."""
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
+        """Rasa builds custom lock stores from their endpoint config; its keys are RedisLockStore's."""
+        if endpoint_config is not None:
+            kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
+        super().__init__(**kwargs)
+
+    def _key(self, conversation_id: Text) -> Text:
+        return self.key_prefix + hashlib.sha256(conversation_id.encode("utf-8", "replace")).hexdigest()[:32]
+
+    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+        raw = self.red.get(self._key(conversation_id))
+        return self._lock_from(conversation_id, raw)
+
+    def delete_lock(self, conversation_id: Text) -> None:
+        self._log_deletion(conversation_id, bool(self.red.delete(self._key(conversation_id))))
+
+    def save_lock(self, lock: TicketLock) -> None:
+        self._change(lock.conversation_id, lambda _: (lock, None))
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def issue(lock: Optional[TicketLock]) -> tuple[TicketLock, int]:
+            lock = lock or self.create_lock(conversation_id)
+            return lock, lock.issue_ticket(lock_lifetime)
+
+        try:
+            return self._change(conversation_id, issue)
+        except Exception as error:  # as Rasa's: the agent expects a LockError
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    def update_lock(self, conversation_id: Text) -> None:
+        def drop_expired(lock: Optional[TicketLock]) -> tuple[Optional[TicketLock], None]:
+            if lock:
+                lock.remove_expired_tickets()
+            return lock, None
+
+        self._change(conversation_id, drop_expired)
+
+    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+        self.cleanup(conversation_id, ticket_number)
+
+    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+        """Remove the ticket, and the lock with it when nobody else waits: one transaction."""
+
+        def finish(lock: Optional[TicketLock]) -> tuple[Optional[TicketLock], None]:
+            if lock:
+                lock.remove_ticket_for(ticket_number)
+            return (lock if lock and lock.is_someone_waiting() else None), None
+
+        self._change(conversation_id, finish)
+
+    def _lock_from(self, conversation_id: Text, raw: Optional[bytes]) -> Optional[TicketLock]:
+        if not raw:
+            return None
+        lock = TicketLock.from_dict(json.loads(raw))
+        lock.conversation_id = conversation_id
+        return lock
+
+    def _change(self, conversation_id: Text, change: Change) -> Any:
+        """Apply `change` (old lock -> new lock or None to delete, result) atomically; returns result."""
+        key = self._key(conversation_id)
+        with self.red.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    lock, result = change(self._lock_from(conversation_id, pipe.get(key)))
+                    pipe.multi()
+                    if lock is None or not lock.tickets:
+                        pipe.delete(key)
+                    else:
+                        stored = json.loads(lock.dumps())
+                        stored["conversation_id"] = key  # not the sender id itself
+                        last_expiry = max(ticket.expires for ticket in lock.tickets)
+                        pipe.set(key, json.dumps(stored), px=max(1, math.ceil((last_expiry - time.time()) * 1000)))
+                    pipe.execute()
+                    return result
+                except WatchError:
+                    continue

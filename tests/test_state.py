@@ -1,0 +1,198 @@
+"""The channels' state backends (in process and Redis) and the cross-server lock store,
+against a real redis-server on loopback (skipped only when the Debian package is missing)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import redis
+
+from bot import state
+from bot.lock_store import AtomicRedisLockStore
+from deploy import cluster
+
+pytestmark = pytest.mark.skipif(
+    cluster.executable("redis-server") is None, reason="redis-server is not installed (make test-deps)"
+)
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory) -> Iterator[tuple[int, str]]:
+    with cluster.redis(Path(tmp_path_factory.mktemp("redis"))) as (_, port, password):
+        yield port, password
+
+
+@pytest.fixture
+def redis_url(redis_server) -> Iterator[str]:
+    port, password = redis_server
+    client = redis.Redis(port=port, password=password)
+    client.flushall()
+    client.close()
+    yield f"redis://:{password}@127.0.0.1:{port}/0"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request) -> state.State:
+    if request.param == "memory":
+        return state.MemoryState()
+    return state.RedisState(request.getfixturevalue("redis_url"))
+
+
+def test_window_allows_up_to_the_limit_then_refuses_until_the_oldest_leaves(store):
+    assert [store.hit("rate:a", 3, 60, now=t) for t in (0, 10, 20, 30)] == [True, True, True, False]
+    assert store.hit("rate:b", 3, 60, now=30), "another key has its own window"
+    assert not store.hit("rate:a", 3, 60, now=59.9)
+    assert store.hit("rate:a", 3, 60, now=60), "the first hit is a minute old"
+    assert not store.hit("rate:a", 3, 60, now=61), "refused hits are not counted, accepted ones are"
+
+
+def test_claim_put_get_touch_delete(store):
+    assert store.claim("msg:1", "first", 60) is None
+    assert store.claim("msg:1", "second", 60) == "first"
+    assert store.get("msg:1") == "first"
+    store.put("buttons:u", '["/a"]', 60)
+    assert store.get("buttons:u") == '["/a"]'
+    assert store.touch("buttons:u", 60) and not store.touch("buttons:nobody", 60)
+    store.delete("buttons:u")
+    assert store.get("buttons:u") is None and store.get("never:set") is None
+
+
+def test_memory_values_expire_and_the_oldest_keys_go_first():
+    clock = Clock()
+    memory = state.MemoryState(max_keys=2, clock=clock)
+    memory.put("a:1", "x", 10)
+    clock.now += 10
+    assert memory.get("a:1") is None and memory.claim("a:1", "y", 10) is None
+    memory.put("a:2", "x", 10)
+    memory.put("a:3", "x", 10)
+    assert memory.get("a:1") is None and memory.get("a:3") == "x"
+
+
+def test_redis_values_expire(redis_url):
+    shared = state.RedisState(redis_url)
+    shared.put("a:1", "x", 0.05)
+    assert shared.claim("a:2", "x", 0.05) is None
+    import time
+
+    time.sleep(0.2)
+    assert shared.get("a:1") is None and shared.claim("a:2", "y", 60) is None
+
+
+def test_two_instances_share_one_window_and_one_claim(redis_url):
+    first, second = state.RedisState(redis_url), state.RedisState(redis_url)
+    assert first.hit("rate:rest:s", 2, 60, now=0) and second.hit("rate:rest:s", 2, 60, now=1)
+    assert not first.hit("rate:rest:s", 2, 60, now=2) and not second.hit("rate:rest:s", 2, 60, now=2)
+    assert first.claim("wechat:u:1", "first", 60) is None
+    assert second.claim("wechat:u:1", "second", 60) == "first"
+
+
+def test_redis_keys_hide_who_they_are_about(redis_url):
+    shared = state.RedisState(redis_url)
+    shared.hit("rate:rest:13812345678", 5, 60)
+    shared.put("address:203.0.113.7", "1", 60)
+    keys = shared.client.keys("*")
+    assert keys and all(key.startswith("fanzha:") for key in keys)
+    assert not any("13812345678" in key or "203.0.113.7" in key for key in keys)
+
+
+def test_redis_down_fails_open(caplog):
+    dead = state.RedisState(f"redis://127.0.0.1:{cluster.free_port()}/0")
+    assert dead.hit("rate:x", 1, 60) and dead.hit("rate:x", 1, 60)
+    assert dead.claim("msg:x", "v", 60) is None and dead.get("msg:x") is None
+    assert not dead.touch("msg:x", 60)
+    assert "carrying on without shared state" in caplog.text
+
+
+def test_shared_follows_redis_url(monkeypatch, redis_url):
+    state._state_for.cache_clear()
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert isinstance(state.shared(), state.MemoryState)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    assert isinstance(state.shared(), state.RedisState)
+    assert state.shared() is state.shared()
+    state._state_for.cache_clear()
+
+
+# --- the lock store -------------------------------------------------------------------
+
+
+@pytest.fixture
+def lock_store(redis_server):
+    """Makes lock stores as separate Rasa servers would have, on an empty database 1."""
+    port, password = redis_server
+
+    def make() -> AtomicRedisLockStore:
+        return AtomicRedisLockStore(host="127.0.0.1", port=port, password=password, db=1)
+
+    make().red.flushdb()
+    return make
+
+
+def test_tickets_issued_at_the_same_moment_by_many_servers_are_all_different(lock_store):
+    """Rasa's own RedisLockStore hands out duplicates here (read, change, write back)."""
+    stores = [lock_store() for _ in range(8)]
+    start = threading.Barrier(len(stores))
+    tickets: list[int] = []
+
+    def issue(store: AtomicRedisLockStore) -> None:
+        start.wait()
+        for _ in range(25):
+            tickets.append(store.issue_ticket("rest:same-sender", 60))
+
+    threads = [threading.Thread(target=issue, args=(s,)) for s in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(tickets) == list(range(200))
+
+
+async def test_two_servers_handle_one_conversation_one_after_the_other(lock_store):
+    first, second = lock_store(), lock_store()
+    order: list[str] = []
+
+    async def turn(store: AtomicRedisLockStore, name: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        async with store.lock("rest:sender", lock_lifetime=30, wait_time_in_seconds=0.05):
+            order.append(f"{name} start")
+            await asyncio.sleep(0.3)
+            order.append(f"{name} end")
+
+    await asyncio.gather(turn(first, "a", 0), turn(second, "b", 0.05))
+    assert order == ["a start", "a end", "b start", "b end"]
+    assert first.get_lock("rest:sender") is None, "the lock goes when nobody waits"
+
+
+def test_lock_keys_name_no_sender_and_expire_with_their_tickets(lock_store):
+    store = lock_store()
+    store.issue_ticket("wechat:oUser13812345678", 5)
+    keys = store.red.keys("*")
+    assert len(keys) == 1 and b"13812345678" not in keys[0]
+    assert b"13812345678" not in store.red.get(keys[0])
+    assert 0 < store.red.pttl(keys[0]) <= 5000
+    assert store.get_lock("wechat:oUser13812345678").conversation_id == "wechat:oUser13812345678"
+    store.cleanup("wechat:oUser13812345678", 0)
+    assert store.red.keys("*") == []
+
+
+def test_built_from_an_endpoint_config_like_rasa_does(redis_server):
+    from rasa.core.lock_store import LockStore
+    from rasa.utils.endpoints import EndpointConfig
+
+    port, password = redis_server
+    config = EndpointConfig(url="127.0.0.1", type="bot.lock_store.AtomicRedisLockStore",
+                            port=str(port), password=password, db=1)
+    store = LockStore.create(config)
+    assert isinstance(store, AtomicRedisLockStore) and store.red.ping()
