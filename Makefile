@@ -9,7 +9,7 @@ TRAINING_FILES := config.yml domain.yml data/knowledge/questions.yml bot/handove
 	$(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml data/jieba/* bot/nlu/*.py)
 KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml) $(wildcard bot/knowledge/*.py)
 
-.PHONY: install web test-deps knowledge train run shell test eval bench retention clean
+.PHONY: install web test-deps cluster-deps knowledge train run cluster shell test eval bench retention clean
 
 .venv/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -40,11 +40,20 @@ train: $(MODEL)
 run: install web knowledge train
 	bash scripts/run.sh
 
+# Two Rasa servers and two action servers behind nginx, PostgreSQL and Redis: local processes on loopback.
+cluster: install web train cluster-deps
+	$(PY) -m deploy.cluster
+
 shell: install knowledge train
 	bash scripts/run.sh shell
 
+# Debian packages of the cluster and its test: PostgreSQL, Redis, nginx.
+cluster-deps:
+	@(ls /usr/lib/postgresql/*/bin/postgres && command -v redis-server && test -x /usr/sbin/nginx) >/dev/null 2>&1 \
+		|| (apt-get update -qq && apt-get install -y -qq postgresql redis-server nginx)
+
 # Debian packages the browser tests need.
-test-deps:
+test-deps: cluster-deps
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 test: install web test-deps knowledge train
@@ -54,7 +63,7 @@ test: install web test-deps knowledge train
 eval: install train
 	$(PY) scripts/evaluate.py --cross-validation
 
-bench: install knowledge train
+bench: install knowledge train cluster-deps
 	$(PY) scripts/bench.py
 
 # Delete conversations older than RETENTION_DAYS (default 30) from the tracker store.
