@@ -1,9 +1,11 @@
 """The chat page (web/) in a real headless Chromium, talking to a real Rasa server.
 
 The page is served by scripts/serve_web.py, as `make run` serves it, and Rasa runs with
-`--cors` for the page's origin. The main test chats with the trained bot; the others replace
-the Rasa webhook with a canned answer (or a dead network) to reach cases the bot itself
-never produces: links, HTML in a bot reply, a network failure, the default server address.
+`--cors` for the page's origin. The main test chats with the trained bot; the others serve
+the page for a fake Rasa URL whose webhook the browser answers with canned replies (or a
+dead network), to reach cases the bot itself never produces: links, HTML in a bot reply,
+a network failure, an address bar pointing elsewhere. Only the main test needs a Rasa
+server; the static server's own tests need no browser either.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlparse
@@ -35,6 +39,8 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 PHONE = {"width": 360, "height": 740}
 REPLY_TIMEOUT_MS = 10_000
+FAKE_RASA = "http://127.0.0.1:9"  # discard port: only the browser's route answers
+CARD = "6222021234567890128"
 
 # Bot messages that came from Rasa (not the typing indicator, not the page's own notices).
 BOT = ".Message.left[data-type=text]"
@@ -80,14 +86,18 @@ async () => {
 """
 
 
-class StaticPage:
-    """scripts/serve_web.py's server on a free port, in a thread."""
+def load_serve_web():
+    spec = importlib.util.spec_from_file_location("serve_web", ROOT / "scripts" / "serve_web.py")
+    serve_web = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve_web)
+    return serve_web
 
-    def __init__(self) -> None:
-        spec = importlib.util.spec_from_file_location("serve_web", ROOT / "scripts" / "serve_web.py")
-        serve_web = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(serve_web)
-        self.server = serve_web.make_server("127.0.0.1", servers.free_port(), quiet=True)
+
+class StaticPage:
+    """scripts/serve_web.py's server on a free port, in a thread, serving the page for `rasa`."""
+
+    def __init__(self, rasa: str) -> None:
+        self.server = load_serve_web().make_server("127.0.0.1", servers.free_port(), quiet=True, rasa=rasa)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -105,9 +115,20 @@ def site(workdir: Path, action_url: str) -> Iterator[tuple[str, str]]:
     """(page URL origin, Rasa URL): the static page and a Rasa server that allows its origin."""
     if not (ROOT / "web" / "vendor" / "chatui.js").exists():
         pytest.fail("web/vendor/ is missing: run `cd web && npm ci`")
-    with StaticPage() as page:
-        with servers.rasa_server(workdir, action_url, extra_args=("--cors", page.url)) as rasa:
+    rasa_port = servers.free_port()
+    rasa = f"http://127.0.0.1:{rasa_port}"
+    with StaticPage(rasa) as page:
+        with servers.rasa_server(workdir, action_url, extra_args=("--cors", page.url), port=rasa_port):
             yield page.url, rasa
+
+
+@pytest.fixture(scope="module")
+def fake_site() -> Iterator[str]:
+    """The page's URL, served for FAKE_RASA: no Rasa server is started."""
+    if not (ROOT / "web" / "vendor" / "chatui.js").exists():
+        pytest.fail("web/vendor/ is missing: run `cd web && npm ci`")
+    with StaticPage(FAKE_RASA) as page:
+        yield page.url
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +212,7 @@ def assert_no_overflow(page) -> None:
 def test_chat_with_the_bot(site, tab):
     web, rasa = site
     page, watch = tab
-    page.goto(f"{web}/?server={rasa}")
+    page.goto(f"{web}/")
 
     expect(page).to_have_title("反诈助手")
     # The opening message comes first, before anything is sent.
@@ -312,10 +333,10 @@ def _fake_rasa(page, server: str, replies: list[dict], seen: list[dict]) -> None
     page.route(f"{server}/webhooks/rest/webhook", fulfil)
 
 
-def test_bot_text_links_and_html(site, tab):
-    web, _ = site
+def test_bot_text_links_and_html(fake_site, tab):
+    web = fake_site
     page, watch = tab
-    fake = "http://127.0.0.1:9"  # discard port: only the route below answers
+    fake = FAKE_RASA
     long_url = "https://www.12321.cn/" + "a" * 120
     replies = [
         {"recipient_id": "x", "text": "举报网址请到 https://www.12321.cn/，详情见国家反诈中心。"},
@@ -326,7 +347,7 @@ def test_bot_text_links_and_html(site, tab):
     ]
     seen: list[dict] = []
     _fake_rasa(page, fake, replies, seen)
-    page.goto(f"{web}/?server={fake}")
+    page.goto(f"{web}/")
     before = page.locator(BOT).count()
     send_text(page, "网址 https://evil.example/ 是真的吗")
     wait_for_answers(page, before)
@@ -336,7 +357,7 @@ def test_bot_text_links_and_html(site, tab):
     # The user's own text is never turned into links.
     assert page.locator(USER).last.locator("a").count() == 0
 
-    links = page.locator(".MessageList a")
+    links = page.locator(".MessageList a[href^='http']")
     expect(links).to_have_count(2)
     first = links.nth(0)
     expect(first).to_have_text("https://www.12321.cn/")
@@ -366,12 +387,11 @@ def test_bot_text_links_and_html(site, tab):
     assert watch.remote_requests() == []
 
 
-def test_network_error_shows_hotlines(site, tab):
-    web, _ = site
+def test_network_error_shows_hotlines(fake_site, tab):
+    web = fake_site
     page, watch = tab
-    dead = "http://127.0.0.1:9"
-    page.route(f"{dead}/**", lambda route: route.abort("connectionrefused"))
-    page.goto(f"{web}/?server={dead}")
+    page.route(f"{FAKE_RASA}/**", lambda route: route.abort("connectionrefused"))
+    page.goto(f"{web}/")
     before = page.locator(BOT).count()
     send_text(page, "有人让我转账到安全账户")
     answers = wait_for_answers(page, before)
@@ -383,17 +403,140 @@ def test_network_error_shows_hotlines(site, tab):
     assert watch.remote_requests() == []
 
 
-@pytest.mark.parametrize("query", ["", "?server=javascript:alert(1)"], ids=["no parameter", "javascript: URL"])
-def test_default_server_is_port_5005_on_the_page_host(site, tab, query):
-    """Without `?server=`, or with one that is not http(s), the page calls port 5005 on its own host."""
-    web, _ = site
+@pytest.mark.parametrize("query", ["", "?server=http://127.0.0.1:8999", "?server=javascript:alert(1)"])
+def test_the_address_bar_cannot_change_the_server(fake_site, tab, query):
+    """The page talks to the Rasa server it was served for, whatever `?server=` says."""
+    web = fake_site
     page, watch = tab
     seen: list[dict] = []
-    _fake_rasa(page, "http://127.0.0.1:5005", [{"recipient_id": "x", "text": "收到"}], seen)
-    page.goto(f"{web}/{query}")
+    _fake_rasa(page, FAKE_RASA, [{"recipient_id": "x", "text": "收到"}], seen)
+    elsewhere: list[str] = []
+    page.route("http://127.0.0.1:8999/**", lambda route: (elsewhere.append(route.request.url), route.abort()))
+    response = page.goto(f"{web}/{query}")
+    assert "connect-src http://127.0.0.1:9;" in response.headers["content-security-policy"]
     before = page.locator(BOT).count()
     send_text(page, "你好")
     assert wait_for_answers(page, before) == ["收到"]
     assert seen and seen[0]["message"] == "你好"
+    assert elsewhere == []
     assert watch.remote_requests() == []
     assert watch.dialogs == []
+
+
+def stored_texts(page) -> list[str]:
+    stored = page.evaluate("localStorage.getItem('fanzha.messages.v2')") or "[]"
+    return [m["content"]["text"] for m in json.loads(stored)]
+
+
+def test_the_browser_keeps_only_what_the_server_kept(fake_site, tab):
+    web = fake_site
+    page, watch = tab
+    replies = [{"recipient_id": "x", "text": "为了保护您，我已把消息里的银行卡号隐藏了。", "user_text": "我的卡号[银行卡号]"},
+               {"recipient_id": "x", "text": "请不要把卡号发给任何人。"}]
+    seen: list[dict] = []
+    _fake_rasa(page, FAKE_RASA, replies, seen)
+    page.add_init_script("localStorage.setItem('fanzha.messages.v1', JSON.stringify("
+                         "[{type: 'text', position: 'right', content: {text: '旧的卡号6222021234567890128'}}]))")
+    page.goto(f"{web}/")
+    assert page.evaluate("localStorage.getItem('fanzha.messages.v1')") is None
+    before = page.locator(BOT).count()
+    send_text(page, f"我的卡号{CARD}")
+    wait_for_answers(page, before)
+    assert seen[0]["message"] == f"我的卡号{CARD}"
+    expect(page.locator(USER).last).to_have_text("我的卡号[银行卡号]")
+    stored = stored_texts(page)
+    assert "我的卡号[银行卡号]" in stored and not any(CARD in t for t in stored)
+
+    # A message that never reached the server is not kept either.
+    page.unroute(f"{FAKE_RASA}/webhooks/rest/webhook")
+    page.route(f"{FAKE_RASA}/**", lambda route: route.abort("connectionrefused"))
+    before = page.locator(BOT).count()
+    send_text(page, f"密码是 Qw{CARD[-6:]}")
+    wait_for_answers(page, before)
+    assert not any(CARD[-6:] in t for t in stored_texts(page))
+
+    # 清除记录: the stored conversation and the sender id go; the welcome is back.
+    sender = page.evaluate("localStorage.getItem('fanzha.sender')")
+    page.get_by_role("button", name="清除聊天记录").click()
+    expect(page.locator(USER)).to_have_count(0)
+    expect(page.locator(BOT)).to_have_count(1)
+    expect(page.locator(BOT).first).to_contain_text("自动")
+    assert page.evaluate("localStorage.getItem('fanzha.sender')") != sender
+    assert len(stored_texts(page)) == 1 and "银行卡号]" not in stored_texts(page)[0]
+    page.reload()
+    expect(page.locator(USER)).to_have_count(0)
+    assert watch.errors == [] and watch.dialogs == []
+
+
+def test_hotlines_are_tap_to_call(fake_site, tab):
+    web = fake_site
+    page, watch = tab
+    reply = "已经转了钱请马上打110；拿不准就打96110。流水号20231101101100不是电话，12381只发短信。"
+    _fake_rasa(page, FAKE_RASA, [{"recipient_id": "x", "text": reply}], [])
+    page.goto(f"{web}/")
+    header = page.locator(".Navbar-desc a")
+    assert header.evaluate_all("els => els.map(e => e.getAttribute('href'))") == ["tel:110", "tel:96110"]
+    before = page.locator(BOT).count()
+    send_text(page, "怎么办")
+    wait_for_answers(page, before)
+    calls = page.locator(BOT).last.locator("a")
+    assert calls.evaluate_all("els => els.map(e => [e.getAttribute('href'), e.textContent])") == [
+        ["tel:110", "110"], ["tel:96110", "96110"]]
+    expect(page.locator(BOT).last).to_contain_text(reply)
+    assert_no_overflow(page)
+    assert watch.errors == [] and watch.remote_requests() == []
+
+
+# --- the static server, without a browser ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def static_page() -> Iterator[str]:
+    with StaticPage("https://fanzha.example.org/rasa/") as page:
+        yield page.url
+
+
+def fetch(url: str) -> tuple[int, dict, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), b""
+
+
+@pytest.mark.parametrize("query", ["", "?server=https://evil.example"])
+def test_page_is_bound_to_the_configured_rasa_server(static_page, query):
+    for path in ("/", "/index.html"):
+        status, headers, body = fetch(f"{static_page}{path}{query}")
+        assert status == 200
+        csp = headers["Content-Security-Policy"]
+        assert "connect-src https://fanzha.example.org;" in csp and "http:" not in csp.replace("https://fanzha", "")
+        page = body.decode()
+        assert '<meta name="fanzha-server" content="https://fanzha.example.org/rasa">' in page
+        assert "connect-src https://fanzha.example.org;" in page and "{{" not in page and "evil" not in page
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/vendor/chatui.js", 200),
+    ("/app.js", 200),
+    ("/vendor/%2e%2e/package.json", 404),
+    ("/vendor/%2E%2E/index.html", 404),
+    ("/vendor/..%2fpackage.json", 404),
+    ("/vendor/%2e%2e%2f%2e%2e/bot/settings.py", 404),
+    ("/vendor//chatui.js", 404),
+    ("/vendor/./chatui.js", 404),
+    ("/vendor/", 404),
+    ("/package.json", 404),
+    ("/node_modules/react/package.json", 404),
+    ("/scripts/vendor.mjs", 404),
+    ("/vendor/%ff", 404),
+])
+def test_static_server_decodes_before_it_checks(static_page, path, status):
+    assert fetch(static_page + path)[0] == status
+
+
+@pytest.mark.parametrize("rasa", ["javascript:alert(1)", "http://127.0.0.1:5005/?x=1", "ftp://x", "http://a@b",
+                                  "http://x\"onload=1", "http://127.0.0.1:port"])
+def test_serve_web_refuses_a_bad_rasa_url(rasa):
+    with pytest.raises(ValueError):
+        load_serve_web().rasa_endpoint(rasa)

@@ -4,8 +4,12 @@
  *
  * Safety rules kept throughout:
  *  - message text is only ever rendered as React text children (escaped), never as HTML;
- *  - links are made only from http(s) URLs, opened in a new tab with rel="noopener noreferrer";
- *  - the page fetches nothing but its own files and the Rasa server.
+ *  - links are made only from http(s) URLs, opened in a new tab with rel="noopener noreferrer",
+ *    and tel: links only for the hotlines 110 and 96110;
+ *  - the page fetches nothing but its own files and the Rasa server, whose URL the server
+ *    wrote into the page (<meta name="fanzha-server">); nothing in the address bar changes it;
+ *  - the browser keeps only what the server kept of the user's messages (personal data
+ *    hidden), and "清除记录" forgets the conversation and starts a new one.
  */
 (function () {
   "use strict";
@@ -27,9 +31,11 @@
 
   var STORAGE = {
     sender: "fanzha.sender",
-    messages: "fanzha.messages.v1",
+    messages: "fanzha.messages.v2",
     largeText: "fanzha.largeText",
   };
+  // v1 kept the user's messages as typed, personal data included.
+  var OLD_STORAGE = ["fanzha.messages.v1"];
   var MAX_STORED_MESSAGES = 200;
   var REQUEST_TIMEOUT_MS = 30000;
 
@@ -74,6 +80,16 @@
     }
   }
 
+  function storageRemove(key) {
+    try {
+      window.localStorage.removeItem(key);
+    } catch (e) {
+      /* nothing stored */
+    }
+  }
+
+  OLD_STORAGE.forEach(storageRemove);
+
   function randomId() {
     var c = window.crypto;
     if (c && typeof c.randomUUID === "function") return c.randomUUID();
@@ -93,9 +109,14 @@
   function senderId() {
     var id = storageGet(STORAGE.sender);
     if (!id || !/^[A-Za-z0-9-]{8,64}$/.test(id)) {
-      id = "web-" + randomId();
-      storageSet(STORAGE.sender, id);
+      id = newSenderId();
     }
+    return id;
+  }
+
+  function newSenderId() {
+    var id = "web-" + randomId();
+    storageSet(STORAGE.sender, id);
     return id;
   }
 
@@ -144,30 +165,39 @@
     }
   }
 
+  // A user's message is stored only once the server answered, as the server kept it
+  // (personal data hidden); until then, or if it never arrived, it stays off the disk.
   function saveMessages(messages) {
-    var list = messages.slice(-MAX_STORED_MESSAGES).map(cleanMessage).filter(Boolean);
+    var list = messages
+      .filter(function (m) {
+        return !(m.content && m.content.pending);
+      })
+      .slice(-MAX_STORED_MESSAGES)
+      .map(cleanMessage)
+      .filter(Boolean);
     storageSet(STORAGE.messages, JSON.stringify(list));
   }
 
   // ----------------------------------------------------------------- server
 
+  // The Rasa server the page was served for; null (every send fails, the hotlines are shown)
+  // when the page was opened without scripts/serve_web.py filling it in.
   function serverUrl() {
-    var fallback = window.location.protocol + "//" + window.location.hostname + ":5005";
-    var given = new URLSearchParams(window.location.search).get("server");
-    if (!given) return fallback;
+    var meta = document.querySelector('meta[name="fanzha-server"]');
     try {
-      var url = new URL(given, window.location.href);
-      if (url.protocol !== "http:" && url.protocol !== "https:") return fallback;
+      var url = new URL(meta ? meta.getAttribute("content") : "");
+      if (url.protocol !== "http:" && url.protocol !== "https:") return null;
       return (url.origin + url.pathname).replace(/\/+$/, "");
     } catch (e) {
-      return fallback;
+      return null;
     }
   }
 
   var SERVER = serverUrl();
-  var SENDER = senderId();
+  var sender = senderId();
 
   function postToRasa(message) {
+    if (!SERVER) return Promise.reject(new Error("no Rasa server configured"));
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer = controller
       ? setTimeout(function () {
@@ -177,7 +207,7 @@
     return fetch(SERVER + "/webhooks/rest/webhook", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: SENDER, message: message }),
+      body: JSON.stringify({ sender: sender, message: message }),
       signal: controller ? controller.signal : undefined,
       credentials: "omit",
       referrerPolicy: "no-referrer",
@@ -189,6 +219,15 @@
       .finally(function () {
         if (timer) clearTimeout(timer);
       });
+  }
+
+  // What the server kept of the user's message, when it differs from what was sent.
+  function keptText(replies) {
+    if (!Array.isArray(replies)) return null;
+    for (var i = 0; i < replies.length; i++) {
+      if (replies[i] && isString(replies[i].user_text)) return replies[i].user_text;
+    }
+    return null;
   }
 
   // Turn Rasa's reply list into chat messages: text and buttons are shown; an image
@@ -213,9 +252,16 @@
 
   // ------------------------------------------------------------------ links
 
-  // Candidate URLs stop at whitespace, quotes, angle brackets and full-width punctuation.
-  var URL_PATTERN = /https?:\/\/[^\s<>"'`\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+/gi;
+  // Candidate URLs stop at whitespace, quotes, angle brackets and full-width punctuation;
+  // the hotlines 110 and 96110 (not inside a longer number) become tap-to-call links.
+  var URL_PATTERN =
+    /https?:\/\/[^\s<>"'`\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+|(?<![0-9])(?:96110|110)(?![0-9])/gi;
   var TRAILING = /[.,;:!?)\]}]+$/;
+  var HOTLINES = { "110": true, "96110": true };
+
+  function telLink(number, key) {
+    return h("a", { key: key, href: "tel:" + number, className: "MsgLink MsgTel" }, number);
+  }
 
   function safeHref(candidate) {
     try {
@@ -235,6 +281,12 @@
     URL_PATTERN.lastIndex = 0;
     while ((match = URL_PATTERN.exec(text)) !== null) {
       var raw = match[0];
+      if (HOTLINES[raw]) {
+        if (match.index > last) nodes.push(text.slice(last, match.index));
+        nodes.push(telLink(raw, keyPrefix + "-" + match.index));
+        last = match.index + raw.length;
+        continue;
+      }
       var trimmed = raw.replace(TRAILING, "");
       var href = trimmed ? safeHref(trimmed) : null;
       if (!href) continue;
@@ -277,6 +329,14 @@
     );
   }
 
+  function ClearButton(props) {
+    return h(
+      "button",
+      { type: "button", className: "ClearButton", onClick: props.onClear, "aria-label": "清除聊天记录" },
+      "清除记录"
+    );
+  }
+
   function MessageButtons(props) {
     return h(
       "div",
@@ -307,9 +367,11 @@
   var initialLargeText = storageGet(STORAGE.largeText) === "1";
   applyLargeText(initialLargeText);
 
-  var INITIAL_MESSAGES = loadMessages() || [
-    { type: "text", position: "left", content: { text: WELCOME, kind: "notice" } },
-  ];
+  function welcome() {
+    return [{ _id: randomId(), type: "text", position: "left", content: { text: WELCOME, kind: "notice" } }];
+  }
+
+  var INITIAL_MESSAGES = loadMessages() || welcome();
 
   // -------------------------------------------------------------------- app
 
@@ -317,6 +379,8 @@
     var state = useMessages(INITIAL_MESSAGES);
     var messages = state.messages;
     var appendMsg = state.appendMsg;
+    var updateMsg = state.updateMsg;
+    var resetList = state.resetList;
     var typingState = React.useState(false);
     var largeState = React.useState(initialLargeText);
     var pending = React.useRef(0);
@@ -352,14 +416,17 @@
       [largeText]
     );
 
-    // `message` goes to Rasa; `shown` is what appears in the user's bubble.
+    // `message` goes to Rasa; `shown` is what appears in the user's bubble. The bubble is
+    // pending (not stored) until the server answers; then it shows what the server kept.
     var send = React.useCallback(
       function (message, shown) {
-        appendMsg({ type: "text", position: "right", content: { text: shown } });
+        var id = appendMsg({ type: "text", position: "right", content: { text: shown, pending: true } });
         pending.current += 1;
         setTyping(true);
         postToRasa(message)
           .then(function (replies) {
+            var kept = keptText(replies);
+            updateMsg(id, { type: "text", position: "right", content: { text: kept !== null ? kept : shown } });
             var msgs = repliesToMessages(replies);
             if (!msgs.length) {
               msgs = [{ type: "text", position: "left", content: { text: EMPTY_REPLY, kind: "notice" } }];
@@ -377,8 +444,15 @@
             }
           });
       },
-      [appendMsg]
+      [appendMsg, updateMsg]
     );
+
+    // Forget this browser's copy of the conversation and start a new one with the bot.
+    function clearHistory() {
+      storageRemove(STORAGE.messages);
+      sender = newSenderId();
+      resetList(welcome());
+    }
 
     function handleSend(type, value) {
       if (type !== "text" || !isString(value)) return;
@@ -418,13 +492,26 @@
       navbar: {
         title: "反诈助手",
         align: "left",
-        desc: "自动回复 · 紧急情况请拨110",
-        rightSlot: h(LargeTextSwitch, {
-          on: largeText,
-          onToggle: function () {
-            setLargeText(!largeText);
-          },
-        }),
+        desc: h(
+          React.Fragment,
+          null,
+          h("span", { className: "NavbarDesc-part" }, "自动回复"),
+          " · ",
+          h("span", { className: "NavbarDesc-part" }, "紧急拨", telLink("110", "desc-110")),
+          " · ",
+          h("span", { className: "NavbarDesc-part" }, "咨询", telLink("96110", "desc-96110"))
+        ),
+        rightSlot: h(
+          "div",
+          { className: "NavbarActions" },
+          h(ClearButton, { onClear: clearHistory }),
+          h(LargeTextSwitch, {
+            on: largeText,
+            onToggle: function () {
+              setLargeText(!largeText);
+            },
+          })
+        ),
       },
       messages: messages,
       messagesRef: messagesRef,
