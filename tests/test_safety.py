@@ -223,6 +223,52 @@ def test_run_refuses_a_public_interface_without_a_token():
         env={"PATH": "/usr/bin:/bin", "FANZHA_HOST": "0.0.0.0"},
     )
     assert result.returncode == 2 and "RASA_TOKEN" in result.stderr
+    with_token = subprocess.run(
+        ["bash", "scripts/run.sh"], cwd=servers.ROOT, capture_output=True, text=True, timeout=30,
+        env={"PATH": "/usr/bin:/bin", "FANZHA_HOST": "0.0.0.0", "RASA_TOKEN": "t"},
+    )
+    assert with_token.returncode == 2 and "FANZHA_RASA_URL" in with_token.stderr  # the page needs a real address
+
+
+FAKE_PROGRAM = """#!/bin/bash
+# Stands in for .venv/bin/{name}: records its arguments and the action endpoint it was given.
+echo "{name} $* | ACTION_ENDPOINT_URL=${{ACTION_ENDPOINT_URL:-}}" >> "$RUN_LOG"
+case "$*" in *rasa_sdk*|*serve_web*) exec sleep 30 ;; run\\ *) sleep 1 ;; esac
+"""
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_run_passes_every_port_to_every_place_that_uses_it(tmp_path, host):
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    for name in ("scripts/run.sh", "endpoints.yml"):
+        (tmp_path / name).write_text((servers.ROOT / name).read_text())
+    for name in ("python", "rasa"):
+        fake = tmp_path / ".venv" / "bin" / name
+        fake.write_text(FAKE_PROGRAM.format(name=name))
+        fake.chmod(0o755)
+    log = tmp_path / "run.log"
+    env = {"PATH": "/usr/bin:/bin", "RUN_LOG": str(log), "FANZHA_HOST": host,
+           "RASA_PORT": "6101", "ACTION_PORT": "6102", "WEB_PORT": "6103"}
+    subprocess.run(["bash", "scripts/run.sh"], cwd=tmp_path, env=env, capture_output=True, timeout=60, check=True)
+    calls = log.read_text().splitlines()
+    url_host = f"[{host}]" if ":" in host else host
+    [actions] = [c for c in calls if "rasa_sdk" in c]
+    [page] = [c for c in calls if "serve_web" in c]
+    [rasa] = [c for c in calls if c.startswith("rasa run")]
+    assert "--port 6102 " in actions
+    assert f"--port 6103 --rasa http://{url_host}:6101 " in page
+    assert "--port 6101 " in rasa and "--endpoints endpoints.yml " in rasa
+    assert f"--cors http://{url_host}:6103 " in rasa
+    assert rasa.endswith("ACTION_ENDPOINT_URL=http://127.0.0.1:6102/webhook")
+
+
+def test_endpoints_take_the_action_server_url_from_the_environment(monkeypatch):
+    from rasa.utils.endpoints import read_endpoint_config
+
+    monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:6102/webhook")
+    endpoint = read_endpoint_config(str(servers.ROOT / "endpoints.yml"), "action_endpoint")
+    assert endpoint.url == "http://127.0.0.1:6102/webhook"
 
 
 def test_credentials_file_is_readable_by_its_owner_only(tmp_path):
