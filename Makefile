@@ -52,9 +52,11 @@ cluster-deps:
 	@(ls /usr/lib/postgresql/*/bin/postgres && command -v redis-server && test -x /usr/sbin/nginx) >/dev/null 2>&1 \
 		|| (apt-get update -qq && apt-get install -y -qq postgresql redis-server nginx)
 
-# Debian packages the browser tests need.
+# Debian packages the browser tests need: Chromium, and a CJK font so the saved
+# screenshots show Chinese rather than empty boxes.
 test-deps: cluster-deps
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@(command -v chromium && fc-list :lang=zh family | grep -q .) >/dev/null 2>&1 \
+		|| (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
 
 test: install web test-deps knowledge train
 	$(PY) -m pytest

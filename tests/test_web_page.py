@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -485,6 +486,12 @@ def test_hotlines_are_tap_to_call(fake_site, tab):
     expect(page.locator(BOT).last).to_contain_text(reply)
     assert_no_overflow(page)
     assert watch.errors == [] and watch.remote_requests() == []
+
+
+def test_screenshots_have_a_chinese_font():
+    """`make test-deps` installs fonts-noto-cjk; without a CJK font Chromium draws empty boxes."""
+    families = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    assert families.strip(), "no Chinese font: run `make test-deps` (fonts-noto-cjk)"
 
 
 # --- the static server, without a browser ----------------------------------------------------
