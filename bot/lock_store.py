@@ -8,9 +8,15 @@ other just added (RasaHQ/rasa#9213; the fix, ConcurrentRedisLockStore, went to R
 only). Here every read-modify-write is one Redis transaction (WATCH/MULTI), retried
 when another instance changed the lock in between.
 
-Two more differences: keys carry a hash of the conversation id, not the id itself (a
-sender id is personal data), and a lock key expires with its last ticket, so an instance
-killed mid-turn leaves nothing behind in Redis once TICKET_LOCK_LIFETIME has passed.
+A waiting turn is served once no unexpired ticket is ahead of it, and its ticket then
+gets a full lifetime from that moment. In Rasa's version the lifetime runs from when the
+ticket was issued, waiting included: when a server dies holding a conversation, the turn
+waiting behind it (nginx's retry) has its own ticket run out at about the same moment as
+the dead one's and then never gets the lock. Waiters poll every 0.1 s instead of 1 s.
+
+Also: keys carry a hash of the conversation id, not the id itself (a sender id is
+personal data), and a lock key expires with its last ticket, so a server killed mid-turn
+leaves nothing behind in Redis once TICKET_LOCK_LIFETIME has passed.
 
 endpoints.yml: `lock_store: {type: bot.lock_store.AtomicRedisLockStore, url: <host>,
 port: <port>, password: <password>, db: <db>}` (the same keys as Rasa's `type: redis`).
@@ -18,18 +24,21 @@ port: <port>, password: <password>, db: <db>}` (the same keys as Rasa's `type: r
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import math
 import time
-from typing import Any, Callable, Optional, Text
+from contextlib import asynccontextmanager
+from typing import Any, AsyncGenerator, Callable, Optional, Text
 
-from rasa.core.lock import TicketLock
+from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import WatchError
 
 Change = Callable[[Optional[TicketLock]], tuple[Optional[TicketLock], Any]]
+POLL_SECONDS = 0.1
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -63,6 +72,34 @@ class AtomicRedisLockStore(RedisLockStore):
             return self._change(conversation_id, issue)
         except Exception as error:  # as Rasa's: the agent expects a LockError
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    @asynccontextmanager
+    async def lock(
+        self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = POLL_SECONDS
+    ) -> AsyncGenerator[TicketLock, None]:
+        """Hold the conversation for one turn: wait until no live ticket is ahead of ours."""
+        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        try:
+            while not self._take_turn(conversation_id, ticket, lock_lifetime):
+                await asyncio.sleep(wait_time_in_seconds)
+            yield self.get_lock(conversation_id)
+        finally:
+            self.cleanup(conversation_id, ticket)
+
+    def _take_turn(self, conversation_id: Text, ticket: int, lifetime: float) -> bool:
+        """True, with our ticket (re)held for `lifetime` from now, when no live ticket is ahead of it."""
+
+        def take(lock: Optional[TicketLock]) -> tuple[TicketLock, bool]:
+            lock = lock or self.create_lock(conversation_id)
+            lock.remove_expired_tickets()
+            if any(t.number < ticket for t in lock.tickets):
+                return lock, False
+            others = [t for t in lock.tickets if t.number != ticket]
+            lock.tickets.clear()
+            lock.tickets.extend([Ticket(ticket, time.time() + lifetime), *others])  # lowest number first
+            return lock, True
+
+        return self._change(conversation_id, take)
 
     def update_lock(self, conversation_id: Text) -> None:
         def drop_expired(lock: Optional[TicketLock]) -> tuple[Optional[TicketLock], None]:
