@@ -186,3 +186,8 @@ def _state_for(redis_url: str) -> State:
 def shared() -> State:
     """This process's state: Redis when `REDIS_URL` is set, else in memory (created on first use)."""
     return _state_for(settings.redis_url())
+
+
+def local_or_shared(local: State) -> State:
+    """Where a channel keeps something: Redis when `REDIS_URL` is set, else its own `local` store."""
+    return shared() if settings.redis_url() else local

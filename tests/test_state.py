@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -84,8 +85,6 @@ def test_redis_values_expire(redis_url):
     shared = state.RedisState(redis_url)
     shared.put("a:1", "x", 0.05)
     assert shared.claim("a:2", "x", 0.05) is None
-    import time
-
     time.sleep(0.2)
     assert shared.get("a:1") is None and shared.claim("a:2", "y", 60) is None
 
@@ -196,3 +195,69 @@ def test_built_from_an_endpoint_config_like_rasa_does(redis_server):
                             port=str(port), password=password, db=1)
     store = LockStore.create(config)
     assert isinstance(store, AtomicRedisLockStore) and store.red.ping()
+
+
+async def test_a_turn_behind_a_dead_servers_ticket_is_served_even_when_it_looks_late(lock_store):
+    """The dead server never cleans up; the waiter's own ticket has run out by the time it looks
+    again (a busy event loop). Rasa's lock store then never serves it; this one does."""
+    dead, alive = lock_store(), lock_store()
+    dead.issue_ticket("rest:s", 1.0)
+    await asyncio.sleep(0.9)
+    served = []
+    async with alive.lock("rest:s", lock_lifetime=1.0, wait_time_in_seconds=1.5):
+        served.append(True)
+        lock = alive.get_lock("rest:s")
+        assert lock.tickets[0].expires - time.time() > 0.5, "the turn holds a full lifetime from now"
+    assert served and alive.get_lock("rest:s") is None
+
+
+# --- the channels with REDIS_URL set: what one server remembers, the others know ---------
+
+
+@pytest.fixture
+def with_redis(monkeypatch, redis_url):
+    state._state_for.cache_clear()
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    yield
+    state._state_for.cache_clear()
+
+
+def test_rate_limits_are_counted_once_for_all_servers(with_redis):
+    from bot.channels.common import NewConversationLimiter, RateLimiter
+
+    first, second = RateLimiter(3, scope="sender"), RateLimiter(3, scope="sender")
+    assert [first.allow("rest:a"), second.allow("rest:a"), first.allow("rest:a"), second.allow("rest:a")] == [
+        True, True, True, False]
+    assert RateLimiter(3, scope="address").allow("rest:a"), "each limiter has its own windows"
+    first, second = NewConversationLimiter(1), NewConversationLimiter(1)
+    assert first.allow("rest:a", "203.0.113.7") and second.allow("rest:a", "203.0.113.7"), "known, not new"
+    assert not second.allow("rest:b", "203.0.113.7"), "a second new conversation from that address"
+
+
+async def test_wechat_servers_share_buttons_signed_requests_and_messages(with_redis):
+    from wechatpy import parse_message
+
+    from bot.channels.wechat import WeChatInput
+
+    first, second = WeChatInput("token"), WeChatInput("token")
+    first._render("openid-1", [{"text": "您遇到的是哪种情况？", "buttons": [
+        {"title": "接到可疑电话", "payload": "/suspected_scam_call"}, {"title": "已经转了钱", "payload": "/lost_money"}]}])
+    assert second._chosen("openid-1", "2") == "/lost_money"
+    assert second._chosen("openid-2", "2") == "2"
+
+    params = {"timestamp": "1700000000", "nonce": "n1"}
+    assert first.first_use(params, b"<xml>a</xml>") and second.first_use(params, b"<xml>a</xml>"), "a retry"
+    assert not second.first_use(params, b"<xml>b</xml>"), "the same signature with another body"
+
+    message = parse_message(
+        "<xml><ToUserName>gh_bot</ToUserName><FromUserName>openid-3</FromUserName><CreateTime>1700000000</CreateTime>"
+        "<MsgType>text</MsgType><Content>你好</Content><MsgId>42</MsgId></xml>")
+    seen = []
+
+    async def rasa(user_message) -> None:
+        seen.append(user_message.text)
+        await user_message.output_channel.send_text_message(user_message.sender_id, "您好")
+
+    assert await first.on_text(message, rasa, time.monotonic() + 2) == "您好"
+    assert await second.on_text(message, rasa, time.monotonic() + 2) is None, "WeChat's retry at another server"
+    assert seen == ["你好"]

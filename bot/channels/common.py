@@ -15,7 +15,6 @@ import ipaddress
 import logging
 import re
 import time
-from collections import OrderedDict, deque
 from typing import Any, Awaitable, Callable, Optional
 
 import rasa.core.actions.action
@@ -29,6 +28,7 @@ from sanic.response import HTTPResponse
 from bot import settings
 from bot.handover import handed_over
 from bot.privacy import notice, redact
+from bot.state import MemoryState, local_or_shared
 from bot.textnorm import to_simplified
 
 logger = logging.getLogger(__name__)
@@ -178,50 +178,40 @@ def sender_tag(sender_id: str) -> str:
     return hashlib.sha256(sender_id.encode("utf-8", "replace")).hexdigest()[:12]
 
 
-class RateLimiter:
-    """Sliding one-minute window per sender, remembering a bounded number of senders."""
+KNOWN_CONVERSATION_SECONDS = 24 * 3600
 
-    def __init__(self, per_minute: int, max_senders: int = 100_000) -> None:
+
+class RateLimiter:
+    """Sliding one-minute window per key: in this process, or in Redis for all servers (REDIS_URL)."""
+
+    def __init__(self, per_minute: int, max_senders: int = 100_000, scope: str = "rate") -> None:
         self.per_minute = per_minute
-        self.max_senders = max_senders
-        self._seen: OrderedDict[str, deque] = OrderedDict()
+        self.scope = scope  # keeps limiters with the same keys (addresses) apart in Redis
+        self._local = MemoryState(max_senders)
 
     def allow(self, sender_id: str, now: Optional[float] = None) -> bool:
-        now = time.monotonic() if now is None else now
-        times = self._seen.pop(sender_id, None) or deque()
-        while times and now - times[0] >= 60:
-            times.popleft()
-        allowed = len(times) < self.per_minute
-        if allowed:
-            times.append(now)
-        self._seen[sender_id] = times
-        if len(self._seen) > self.max_senders:
-            self._seen.popitem(last=False)
-        return allowed
+        return local_or_shared(self._local).hit(f"{self.scope}:{sender_id}", self.per_minute, 60, now)
 
 
 class NewConversationLimiter:
-    """Caps the conversations one address opens per minute; ones seen recently are not new."""
+    """Caps the conversations one address opens per minute; ones seen in the last day are not new."""
 
     def __init__(self, per_minute: int, remembered: int = 100_000) -> None:
-        self._opened = RateLimiter(per_minute)
-        self._known: OrderedDict[str, None] = OrderedDict()
-        self._remembered = remembered
+        self._opened = RateLimiter(per_minute, scope="opened")
+        self._local = MemoryState(remembered)
 
     def allow(self, conversation: str, address: str, now: Optional[float] = None) -> bool:
-        if conversation in self._known:
-            self._known.move_to_end(conversation)
+        known = local_or_shared(self._local)
+        if known.touch(f"conversation:{conversation}", KNOWN_CONVERSATION_SECONDS):
             return True
         if not self._opened.allow(address, now):
             return False
-        self._known[conversation] = None
-        if len(self._known) > self._remembered:
-            self._known.popitem(last=False)
+        known.put(f"conversation:{conversation}", "1", KNOWN_CONVERSATION_SECONDS)
         return True
 
 
-rate_limiter = RateLimiter(settings.rate_limit())
-address_limiter = RateLimiter(settings.rate_limit_per_address())
+rate_limiter = RateLimiter(settings.rate_limit(), scope="sender")
+address_limiter = RateLimiter(settings.rate_limit_per_address(), scope="address")
 new_conversations = NewConversationLimiter(settings.new_conversations_per_minute())
 
 

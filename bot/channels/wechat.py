@@ -40,8 +40,10 @@ from wechatpy.messages import BaseMessage, TextMessage
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
+from bot import settings
 from bot.channels.common import channel_blueprint, deliver
 from bot.credentials import WECHAT_API
+from bot.state import MemoryState, local_or_shared, shared
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,8 @@ RECENT_MESSAGES = 1024  # MsgIds remembered to recognise WeChat's retries
 SIGNATURE_WINDOW = 300  # seconds a signed timestamp stays valid, either way (clock skew)
 MAX_NONCES = 100_000  # signed requests remembered within the window
 MAX_BUTTON_USERS = 10_000  # users whose last offered buttons are kept
+BUTTON_SECONDS = 24 * 3600  # how long offered buttons stay answerable by number
+CLAIM_SECONDS = 300  # with REDIS_URL: a message is one server's, whichever server WeChat's retry reaches
 _CHOICE = re.compile(r"(\d{1,2})\s*[.、。]?")
 
 
@@ -225,7 +229,7 @@ class WeChatInput(InputChannel):
         self.reply_timeout = reply_timeout
         self._answers: "OrderedDict[tuple[str, str], _Answer]" = OrderedDict()
         self._nonces: "OrderedDict[tuple[str, str], tuple[float, str]]" = OrderedDict()
-        self._buttons: "OrderedDict[str, List[str]]" = OrderedDict()
+        self._buttons = MemoryState(MAX_BUTTON_USERS)  # Redis instead when REDIS_URL is set
         self._background: set[asyncio.Task] = set()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -261,7 +265,12 @@ class WeChatInput(InputChannel):
 
         WeChat may retry a message with the same query string; that is let through and the
         retry shares the first answer. Entries outlive the signature window, then are dropped.
+        With REDIS_URL set, all servers share them.
         """
+        if settings.redis_url():
+            digest = hashlib.sha256(body).hexdigest()
+            nonce = f"wechat-nonce:{params.get('timestamp', '')}:{params.get('nonce', '')}"
+            return shared().claim(nonce, digest, 2 * SIGNATURE_WINDOW) in (None, digest)
         now = time.time() if now is None else now
         while self._nonces and now - next(iter(self._nonces.values()))[0] > 2 * SIGNATURE_WINDOW:
             self._nonces.popitem(last=False)
@@ -327,6 +336,8 @@ class WeChatInput(InputChannel):
         """Text goes to Rasa once per (user, MsgId); retries wait for the same answer."""
         key = (message.source, str(message.id) if message.id else f"time:{message.time}")
         answer = self._answers.get(key)
+        if answer is None and settings.redis_url() and shared().claim(f"wechat-msg:{key}", "1", CLAIM_SECONDS):
+            return None  # another server has this message: it replies, or pushes the reply
         if answer is None:
             task = asyncio.create_task(self._converse(message.source, message.content, on_new_message))
             answer = self._answers[key] = _Answer(message.source, task)
@@ -357,7 +368,7 @@ class WeChatInput(InputChannel):
     def _chosen(self, sender: str, text: str) -> str:
         """A digit answering the last offered options becomes that button's payload."""
         match = _CHOICE.fullmatch(unicodedata.normalize("NFKC", text).strip())
-        payloads = self._buttons.get(sender, [])
+        payloads = json.loads(local_or_shared(self._buttons).get(f"wechat-buttons:{sender}") or "[]")
         if match and 1 <= int(match[1]) <= len(payloads):
             return payloads[int(match[1]) - 1]
         return text
@@ -374,11 +385,10 @@ class WeChatInput(InputChannel):
                 lines += [f"{i}. {b.get('title')}" for i, b in enumerate(buttons, 1)] + [CHOICE_HINT]
             if lines:
                 texts.append("\n".join(lines))
-        self._buttons.pop(sender, None)
+        offered = local_or_shared(self._buttons)
+        offered.delete(f"wechat-buttons:{sender}")
         if payloads:
-            self._buttons[sender] = payloads
-            while len(self._buttons) > MAX_BUTTON_USERS:
-                self._buttons.popitem(last=False)
+            offered.put(f"wechat-buttons:{sender}", json.dumps(payloads), BUTTON_SECONDS)
         return "\n\n".join(texts)
 
     # --- delivering the reply -------------------------------------------------------
