@@ -100,6 +100,11 @@ class Cluster:
     def webhook(self) -> str:
         return f"{self.url}/webhooks/rest/webhook"
 
+    @property
+    def access_log(self) -> Path:
+        """nginx's log: one line per request with the server(s) that answered it."""
+        return self.workdir / "nginx-access.log"
+
     def redis_cli(self, *args: str) -> str:
         """Output of `redis-cli` against this cluster's Redis (password through the environment)."""
         port = self.redis_url.rsplit(":", 1)[1].split("/")[0]
@@ -262,7 +267,7 @@ def nginx(workdir: Path, port: int, actions_port: int, rasa_ports: list[int],
             "user": "user nobody nogroup;" if root else "", "prefix": str(prefix),
             "listen": f"127.0.0.1:{port}", "actions_listen": f"127.0.0.1:{actions_port}",
             "rasa_servers": upstream(rasa_ports), "action_servers": upstream(action_ports),
-            "read_timeout": str(LOCK_LIFETIME + 60),
+            "read_timeout": str(LOCK_LIFETIME + 60), "access_log": str(workdir / "nginx-access.log"),
         }))
         args = [executable("nginx"), "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")]
         check = subprocess.run([*args, "-t"], capture_output=True, text=True, timeout=30)
@@ -272,11 +277,7 @@ def nginx(workdir: Path, port: int, actions_port: int, rasa_ports: list[int],
         with started("nginx", args, workdir / "nginx.log", stop_signal=signal.SIGQUIT) as service:
             service.url = f"http://127.0.0.1:{port}"
             service.log = prefix / "error.log"
-            try:
-                yield service
-            finally:
-                with contextlib.suppress(OSError):
-                    shutil.copy(prefix / "access.log", workdir / "nginx-access.log")
+            yield service
 
 
 def rasa_env(cluster_env: dict[str, str]) -> dict[str, str]:
@@ -286,14 +287,14 @@ def rasa_env(cluster_env: dict[str, str]) -> dict[str, str]:
 
 @contextlib.contextmanager
 def cluster(workdir: Path, port: Optional[int] = None, rasa_servers: int = 2, action_servers: int = 2,
-            env: Optional[dict[str, str]] = None, cors: tuple[str, ...] = (),
-            credentials: Optional[Path] = None, say: Callable[[str], None] = lambda _: None) -> Iterator[Cluster]:
+            env: Optional[dict[str, str]] = None, cors: tuple[str, ...] = (), credentials: Optional[Path] = None,
+            model: Path = MODEL, say: Callable[[str], None] = lambda _: None) -> Iterator[Cluster]:
     """Start PostgreSQL, Redis, action servers, Rasa servers and nginx; stop them all when the block ends.
 
     `env` is added to every Rasa and action server's environment (e.g. rate limits).
     """
-    if not MODEL.exists():
-        raise RuntimeError(f"{MODEL} is missing: run `make train` first")
+    if not model.exists():
+        raise RuntimeError(f"{model} is missing: run `make train` first")
     missing = missing_packages()
     if missing:
         raise RuntimeError(f"missing Debian packages: {' '.join(missing)} (make test-deps installs them)")
@@ -330,7 +331,7 @@ def cluster(workdir: Path, port: Optional[int] = None, rasa_servers: int = 2, ac
         servers = []
         for _ in range(rasa_servers):
             rasa_port = free_port()
-            args = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
+            args = [str(BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1",
                     "--port", str(rasa_port), "--credentials", str(credentials),
                     "--endpoints", str(DEPLOY / "endpoints.yml"), *(["--cors", *cors] if cors else [])]
             service = stack.enter_context(started(f"rasa-{rasa_port}", args, workdir / f"rasa-{rasa_port}.log",
