@@ -26,6 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings
+from bot.channels.retries import Attempt
 from bot.handover import handed_over
 from bot.privacy import notice, redact
 from bot.state import MemoryState, local_or_shared
@@ -263,12 +264,15 @@ async def deliver(
     sender_id: str,
     input_channel: str,
     client: Optional[str] = None,
+    attempt: Optional[Attempt] = None,
 ) -> Optional[str]:
     """Hand one user message to Rasa, redacted; answer directly when Rasa cannot.
 
     `sender_id` is the channel's own id (replies go to it); Rasa sees it in the channel's
     namespace. `client` is the caller's address where callers are end users (REST), for
-    the per-address limits. Returns the text Rasa was given, or None if it was refused.
+    the per-address limits. `attempt` names a request a load balancer may retry, so a turn
+    already stored is answered again rather than run twice (bot/channels/retries.py).
+    Returns the text Rasa was given, or None if it was refused.
     """
     conversation = conversation_id(input_channel, sender_id)
     if len(text) > MAX_MESSAGE_CHARS:
@@ -286,9 +290,11 @@ async def deliver(
     counting = _CountingOutput(output_channel, conversation, sender_id)
     budget = _turn_budget.set(_TurnBudget(settings.action_timeout()))
     try:
-        await on_new_message(
-            UserMessage(redaction.text, counting, conversation, input_channel=input_channel)
-        )
+        if attempt is None or not await attempt.replayed(conversation, counting):
+            message_id = attempt.request_id if attempt else None
+            await on_new_message(
+                UserMessage(redaction.text, counting, conversation, input_channel=input_channel, message_id=message_id)
+            )
     except Exception:  # never let a failure reach the user as silence or a 500
         logger.exception("message handling failed for sender %s", sender_tag(conversation))
     finally:

@@ -20,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import channel_blueprint, client_address, deliver
+from bot.channels.retries import Attempt
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class RestInput(RasaRestInput):
                 await collector.send_text_message(payload["sender"], "您好像没有输入内容，请告诉我遇到了什么情况。")
             else:
                 kept = await deliver(on_new_message, text, collector, payload["sender"], self.name(),
-                                     client=client_address(request))
+                                     client=client_address(request), attempt=Attempt.of(request))
                 if kept is not None and kept != text and collector.messages:
                     collector.messages[0]["user_text"] = kept
             return response.json(collector.messages)
