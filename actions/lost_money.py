@@ -13,6 +13,7 @@ from actions.questions import asked_question, format_question
 from actions.store import latest_entity, numbered_lines, repository, user_text
 from bot import loss_report
 from bot.handover import handed_over
+from bot.knowledge.repository import Guidance
 from bot.privacy import redact
 
 TOPIC = "lost_money"
@@ -34,8 +35,7 @@ def _clean(text: Any, limit: int = 30) -> str:
     return redact(str(text or "")).text.strip()[:limit] or NOT_SAID
 
 
-def _urgent_line() -> str:
-    guidance = repository.guidance(TOPIC)
+def _urgent_line(guidance: Guidance) -> str:
     return f"最要紧的一步：{guidance.steps[0]}"
 
 
@@ -50,10 +50,11 @@ class ActionAnswerLostMoney(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         text = user_text(tracker)
+        guidance = repository.guidance(TOPIC)
         key = asked_question(tracker, TOPIC)
         answer = repository.question(key) if key else None
         if answer:
-            urgent = f"{_urgent_line()}\n\n" if handed_over(text) else ""
+            urgent = f"{_urgent_line(guidance)}\n\n" if handed_over(text) else ""
             dispatcher.utter_message(text=urgent + format_question(answer))
             if not tracker.active_loop_name:
                 dispatcher.utter_message(
@@ -63,8 +64,7 @@ class ActionAnswerLostMoney(Action):
         if tracker.active_loop_name:
             # The urgent line was given when the walk-through started; the form asks on.
             return [SlotSet("specific_question", False)]
-        guidance = repository.guidance(TOPIC)
-        dispatcher.utter_message(text=f"{guidance.intro}\n{_urgent_line()}\n{guidance.closing}")
+        dispatcher.utter_message(text=f"{guidance.intro}\n{_urgent_line(guidance)}\n{guidance.closing}")
         dispatcher.utter_message(
             text="打完电话，我再问您几个简单问题，帮您理清下一步；已经说过的不会再问。"
             "不想答的可以说“跳过”，说“算了”就不问了。"
@@ -104,30 +104,24 @@ class ValidateLostMoneyForm(FormValidationAction):
             return None  # it answered another question; this one is asked again
         return text
 
-    @staticmethod
-    def _unset(tracker: Tracker, slot: str) -> bool:
-        return tracker.get_slot(slot) is None
+    def _from_entity(self, tracker: Tracker, slot: str, entity: str) -> dict:
+        """`slot` from the message's `entity`, or from the message itself when `slot` was asked."""
+        if tracker.get_slot(slot) is not None:
+            return {}
+        value = latest_entity(tracker, entity) or self._free_text(tracker, slot)
+        return {slot: value} if value else {}
 
     async def extract_loss_time(self, dispatcher, tracker: Tracker, domain) -> dict:
-        if not self._unset(tracker, "loss_time"):
-            return {}
-        value = latest_entity(tracker, "when") or self._free_text(tracker, "loss_time")
-        return {"loss_time": value} if value else {}
+        return self._from_entity(tracker, "loss_time", "when")
 
     async def extract_loss_channel(self, dispatcher, tracker: Tracker, domain) -> dict:
-        if not self._unset(tracker, "loss_channel"):
-            return {}
-        value = latest_entity(tracker, "payment_channel") or self._free_text(tracker, "loss_channel")
-        return {"loss_channel": value} if value else {}
+        return self._from_entity(tracker, "loss_channel", "payment_channel")
 
     async def extract_loss_amount(self, dispatcher, tracker: Tracker, domain) -> dict:
-        if not self._unset(tracker, "loss_amount"):
-            return {}
-        value = latest_entity(tracker, "amount") or self._free_text(tracker, "loss_amount")
-        return {"loss_amount": value} if value else {}
+        return self._from_entity(tracker, "loss_amount", "amount")
 
     async def extract_loss_reported(self, dispatcher, tracker: Tracker, domain) -> dict:
-        if not self._unset(tracker, "loss_reported"):
+        if tracker.get_slot("loss_reported") is not None:
             return {}
         value = loss_report.said_reported(user_text(tracker)) or self._free_text(tracker, "loss_reported")
         return {"loss_reported": value} if value else {}
