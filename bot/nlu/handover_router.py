@@ -9,15 +9,13 @@ with a card already given), and the channels add the 110 line in any case.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.component import StatelessComponent
 from bot.handover import handed_over
 
 LOST_MONEY = "lost_money"
@@ -28,18 +26,8 @@ OVERRIDDEN = frozenset(
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class HandoverRouter(GraphComponent):
+class HandoverRouter(StatelessComponent):
     """Sets the intent to `lost_money` (confidence 1.0, ranked first) when the text says it was handed over."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "HandoverRouter":
-        return cls()
 
     @staticmethod
     def route(message: Message) -> None:
