@@ -91,12 +91,14 @@ class ValidateLostMoneyForm(FormValidationAction):
             return None
         text = user_text(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if slot == "loss_amount" and loss_report.is_bare_amount(text):
-            return text
-        if not text or intent in NOT_ANSWERS or loss_report.is_stop(text):
+        if not text or loss_report.is_stop(text):
             return None
         if loss_report.is_skip(text):
-            return NOT_SAID
+            return NOT_SAID  # "跳过", "不知道": whatever the classifier made of them
+        if slot == "loss_amount" and loss_report.is_bare_amount(text):
+            return text
+        if intent in NOT_ANSWERS:
+            return None
         if intent in YES_NO and slot != "loss_reported":
             return None
         other_entities = {e.get("entity") for e in tracker.latest_message.get("entities") or []}

@@ -93,3 +93,37 @@ async def test_channel_adds_nothing_when_the_reply_named_110():
 async def test_channel_adds_nothing_when_nothing_was_handed_over():
     replies = await _turn("有人让我转到安全账户，我还没转", "先别转账。")
     assert replies == ["先别转账。"]
+
+
+def _parsed(text: str, intent: str, ranking: list[tuple[str, float]]):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.handover_router import HandoverRouter
+
+    message = Message(
+        {
+            "text": text,
+            "intent": {"name": intent, "confidence": ranking[0][1]},
+            "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+        }
+    )
+    HandoverRouter().process([message])
+    return message
+
+
+def test_router_has_the_last_word_after_an_ambiguous_fallback():
+    story = "我妈刚接到电话说是公安局的，让她把钱转到安全账户，她已经转了5万了"
+    message = _parsed(story, "nlu_fallback", [("nlu_fallback", 0.45), ("suspected_scam_call", 0.5), ("lost_money", 0.5)])
+    assert message.get("intent") == {"name": "lost_money", "confidence": 1.0}
+    assert [r["name"] for r in message.get("intent_ranking")][:2] == ["lost_money", "nlu_fallback"]
+
+
+@pytest.mark.parametrize("intent", ["selling_card", "app_verification", "ask_law"])
+def test_router_leaves_topics_that_deal_with_a_handover_themselves(intent):
+    message = _parsed("我把银行卡借给朋友了", intent, [(intent, 0.9)])
+    assert message.get("intent")["name"] == intent
+
+
+def test_router_leaves_stories_where_nothing_was_handed_over():
+    message = _parsed("有人让我转到安全账户，我还没转", "suspected_scam_call", [("suspected_scam_call", 0.9)])
+    assert message.get("intent")["name"] == "suspected_scam_call"

@@ -110,8 +110,10 @@ async def test_a_bare_amount_answers_the_amount_question_whatever_the_intent(tex
     assert await extracted(text, "ask_statistics", requested="loss_amount") == {"loss_amount": text}
 
 
-async def test_skipping_marks_the_question_answered():
-    assert await extracted("记不清了", "lost_money", requested="loss_time") == {"loss_time": loss_report.NOT_SAID}
+@pytest.mark.parametrize("intent", ["lost_money", "stop", "deny"])
+async def test_skipping_marks_the_question_answered_whatever_the_intent(intent):
+    assert await extracted("跳过", intent, requested="loss_time") == {"loss_time": loss_report.NOT_SAID}
+    assert await extracted("记不清了", intent, requested="loss_time") == {"loss_time": loss_report.NOT_SAID}
 
 
 def test_checklist_orders_110_first_for_a_recent_unreported_alipay_loss():

@@ -2,9 +2,10 @@
 
 DIET reads most such stories right, but a victim's narrative that it takes for a
 suspicious call (or chit-chat) would get "nothing has happened yet" advice. The
-rule in `bot.handover` is deterministic, so it runs after the classifier and before
-the FallbackClassifier; card and app topics keep their intent (their replies deal
-with a card already given), and the channels add the 110 line in any case.
+rule in `bot.handover` is deterministic, so it runs last, after the FallbackClassifier
+(whose ambiguity check would otherwise undo it); card and app topics keep their
+intent (their replies deal with a card already given), and the channels add the 110
+line in any case.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bot.handover import handed_over
 LOST_MONEY = "lost_money"
 # Intents a handed-over story may be mistaken for; the others already lead to fitting advice.
 OVERRIDDEN = frozenset(
-    {"suspected_scam_call", "out_of_scope", "greet", "goodbye", "thank", "affirm", "deny", "stop"}
+    {"suspected_scam_call", "nlu_fallback", "out_of_scope", "greet", "goodbye", "thank", "affirm", "deny", "stop"}
 )
 
 
