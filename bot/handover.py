@@ -49,7 +49,7 @@ _HANDOVER = re.compile(
     )
 )
 # A told-it clause without the secret named ("我念了") counts when its sentence names the secret.
-_TOLD_ALONE = re.compile(rf"^[^，,]{{0,6}}?(?:念|说|报|告诉|读|发|给)(?:了|给他了?|给她了?|给对方了?)")
+_TOLD_ALONE = re.compile(r"^[^，,]{0,6}?(?:念|说|报|告诉|读|发|给)(?:了|给他了?|给她了?|给对方了?)")
 _SECRET_IN_SENTENCE = re.compile(_SECRET)
 
 # Words before the verb that mean it did not (yet) happen, or that someone asked for it.
