@@ -1,13 +1,21 @@
-"""Benchmark 反诈助手 against Rasa's starter bot (moodbot) on this machine.
+"""Benchmark 反诈助手 against Rasa's starter bot (moodbot) on this machine, as users feel it.
 
-For each bot: `rasa train` from scratch with a cold cache, server start-up time,
-resident memory after warm-up, and REST turn latency over 200 sequential messages.
-Prints a table and writes results/bench/bench.json (logs in results/bench/logs/).
-Run from the repository root: `make bench` or `.venv/bin/python scripts/bench.py`.
+For each bot: `rasa train` from scratch with a cold cache, server start-up time, resident
+memory, and REST turns at 1, 10 and 50 concurrent senders (throughput, p50 and p95
+latency). Then the same load through the two-server cluster (deploy/cluster.py: nginx,
+two Rasa and two action servers, PostgreSQL, Redis). Conversations are 10 turns long at
+every level, so the levels differ only in concurrency. Per-sender and per-address rate
+limits are off: every simulated user comes from 127.0.0.1.
+
+Prints tables, writes results/bench/bench.json and results/bench/bench.png (logs in
+results/bench/logs/). `make bench` or `.venv/bin/python scripts/bench.py`; `--quick`
+(development only) uses the trained models/fanzha.tar.gz and far fewer turns.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import contextlib
 import datetime as dt
 import json
@@ -29,20 +37,28 @@ from typing import Any, Callable, Iterator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import aiohttp  # noqa: E402
 import yaml  # noqa: E402
 
 from bot.knowledge.loader import build  # noqa: E402
-from tests.support import servers  # noqa: E402
+from deploy import cluster  # noqa: E402
 
 OUT = ROOT / "results" / "bench"
 LOGS = OUT / "logs"
-RASA = str(servers.BIN / "rasa")
-PYTHON = str(servers.BIN / "python")
-TURNS = 200
-WARMUP = 5
-PER_SENDER = 10  # our channel allows 20 messages a minute per sender
-TRAIN_TIMEOUT = 900
-START_TIMEOUT = 240
+RASA = str(cluster.BIN / "rasa")
+PYTHON = str(cluster.BIN / "python")
+LEVELS = ((1, 100), (10, 20), (50, 10))  # (concurrent senders, turns each)
+QUICK_LEVELS = ((1, 10), (10, 4), (50, 2))
+CONVERSATION_TURNS = 10  # a simulated user starts a new conversation every 10 turns
+WARMUP = 10
+TRAIN_TIMEOUT = 1800
+START_TIMEOUT = 300
+TURN_TIMEOUT = 120
+NO_LIMITS = {  # the bench's users all come from one address; the limits are not what is measured
+    "RATE_LIMIT_PER_MINUTE": "1000000",
+    "RATE_LIMIT_PER_ADDRESS": "1000000",
+    "NEW_CONVERSATIONS_PER_MINUTE": "1000000",
+}
 HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
 
 # Two 10-turn conversations covering every intent; the second walks through the loss form.
@@ -143,20 +159,8 @@ def post(url: str, sender: str, text: str) -> list[dict]:
     """One REST turn: the bot's replies."""
     body = json.dumps({"sender": sender, "message": text}).encode()
     request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with HTTP.open(request, timeout=60) as response:
+    with HTTP.open(request, timeout=TURN_TIMEOUT) as response:
         return json.load(response)
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Terminate a process we started (and its own process group), then reap it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=20)
 
 
 @contextlib.contextmanager
@@ -169,7 +173,7 @@ def launched(args: list[str], cwd: Path, env: dict[str, str], log: Path) -> Iter
         try:
             yield process, start
         finally:
-            stop(process)
+            cluster.stop(process)
 
 
 def process_tree(pid: int) -> list[int]:
@@ -205,25 +209,61 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def measure_turns(webhook: str, messages: list[str], prefix: str) -> dict[str, Any]:
-    """Send TURNS messages sequentially, a new sender every PER_SENDER; latency in ms."""
-    latencies, empty, failed = [], 0, 0
-    for i in range(TURNS):
-        start = time.perf_counter()
-        try:
-            replies = post(webhook, f"{prefix}-{i // PER_SENDER}", messages[i % len(messages)])
-        except OSError:
-            failed += 1
-            continue
-        latencies.append((time.perf_counter() - start) * 1000)
-        empty += not replies
+async def load(webhook: str, messages: list[str], prefix: str, senders: int, turns_each: int) -> dict[str, Any]:
+    """`senders` simulated users at once, each sending `turns_each` turns one after the other.
+
+    A user's k-th conversation follows one of the two 10-message scripts in `messages`.
+    Returns throughput (turns per second of wall time) and latency in ms.
+    """
+    latencies: list[float] = []
+    failures = {"failed": 0, "empty_replies": 0}
+    timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT)
+
+    async def user(session: aiohttp.ClientSession, number: int) -> None:
+        for turn in range(turns_each):
+            conversation, step = divmod(turn, CONVERSATION_TURNS)
+            script = (number + conversation) % 2
+            body = {"sender": f"{prefix}-{senders}x{turns_each}-{number}-{conversation}",
+                    "message": messages[script * CONVERSATION_TURNS + step]}
+            start = time.perf_counter()
+            try:
+                async with session.post(webhook, json=body) as response:
+                    replies = await response.json(content_type=None)
+                    ok = response.status == 200
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+                ok, replies = False, None
+            if not ok:
+                failures["failed"] += 1
+                continue
+            latencies.append((time.perf_counter() - start) * 1000)
+            failures["empty_replies"] += not replies
+
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        began = time.perf_counter()
+        await asyncio.gather(*(user(session, n) for n in range(senders)))
+        wall = time.perf_counter() - began
     if not latencies:
         raise RuntimeError(f"every turn to {webhook} failed")
     return {
-        "turns": TURNS, "failed": failed, "empty_replies": empty,
-        "median_ms": statistics.median(latencies), "p95_ms": percentile(latencies, 0.95),
+        "senders": senders, "turns_each": turns_each, "turns": senders * turns_each, **failures,
+        "wall_s": wall, "turns_per_s": len(latencies) / wall,
+        "p50_ms": statistics.median(latencies), "p95_ms": percentile(latencies, 0.95),
         "mean_ms": statistics.fmean(latencies), "max_ms": max(latencies),
     }
+
+
+def measure_levels(webhook: str, messages: list[str], name: str, levels: tuple) -> dict[str, Any]:
+    """Warm up, then every concurrency level in turn (fresh conversations each)."""
+    for i in range(WARMUP):
+        post(webhook, f"{name}-warmup-{i // CONVERSATION_TURNS}", messages[i % len(messages)])
+    out = {}
+    for senders, turns_each in levels:
+        out[str(senders)] = result = asyncio.run(load(webhook, messages, f"{name}-bench", senders, turns_each))
+        print(f"  {name}: {senders:>2} senders x {turns_each:>3} turns: {result['turns_per_s']:5.1f} turns/s, "
+              f"p50 {result['p50_ms']:6.0f} ms, p95 {result['p95_ms']:6.0f} ms, failed {result['failed']}",
+              flush=True)
+    return out
 
 
 def rasa_server_args(model: Path, port: int, workdir: Path, credentials: dict, endpoints: dict) -> list[str]:
@@ -235,9 +275,9 @@ def rasa_server_args(model: Path, port: int, workdir: Path, credentials: dict, e
             "--credentials", str(credentials_file), "--endpoints", str(endpoints_file)]
 
 
-def bench_server(args: list[str], cwd: Path, env: dict[str, str], base: str,
-                 messages: list[str], name: str, extra_pids: dict[str, int]) -> dict[str, Any]:
-    """Start a Rasa server and measure start-up, memory and latency; stops it afterwards."""
+def bench_server(args: list[str], cwd: Path, env: dict[str, str], base: str, messages: list[str],
+                 name: str, extra_pids: dict[str, int], levels: tuple) -> dict[str, Any]:
+    """Start a Rasa server and measure start-up, memory and the load levels; stops it afterwards."""
     log = LOGS / f"rasa-{name}.log"
     with launched(args, cwd, env, log) as (process, start):
         poll(lambda: get(f"{base}/webhooks/rest/"), process, log, START_TIMEOUT)
@@ -245,41 +285,54 @@ def bench_server(args: list[str], cwd: Path, env: dict[str, str], base: str,
         poll(lambda: post(f"{base}/webhooks/rest/webhook", f"{name}-probe", messages[0]),
              process, log, START_TIMEOUT)
         result: dict[str, Any] = {"listening_s": listening, "startup_s": time.monotonic() - start}
-        for i in range(WARMUP):
-            post(f"{base}/webhooks/rest/webhook", f"{name}-warmup", messages[i])
         pids = {"rasa": process.pid, **extra_pids}
         result["rss_mib"] = {role: rss_mib(pid) for role, pid in pids.items()}
-        result.update(measure_turns(f"{base}/webhooks/rest/webhook", messages, f"{name}-bench"))
+        result["levels"] = measure_levels(f"{base}/webhooks/rest/webhook", messages, name, levels)
         result["rss_mib_after_run"] = {role: rss_mib(pid) for role, pid in pids.items()}
     return result
 
 
-def bench_starter(tmp: Path, project: Path, model: Path) -> dict[str, Any]:
-    """The starter bot's server: stock REST channel, no action server."""
-    port = servers.free_port()
+def bench_starter(tmp: Path, project: Path, model: Path, levels: tuple) -> dict[str, Any]:
+    """The starter bot's server: stock REST channel, no action server, in-memory tracker store."""
+    port = cluster.free_port()
     args = rasa_server_args(model, port, tmp, {"rest": None}, {})
     return bench_server(args, project, rasa_env(tmp / "serve-cache"), f"http://127.0.0.1:{port}",
-                        STARTER_MESSAGES, "starter", {})
+                        STARTER_MESSAGES, "starter", {}, levels)
 
 
-def bench_ours(tmp: Path, model: Path, database_url: str) -> dict[str, Any]:
-    """Our action server (temporary knowledge store) and Rasa server with the custom REST channel and SQL tracker store."""
-    action_port, port = servers.free_port(), servers.free_port()
+def bench_ours(tmp: Path, model: Path, database_url: str, levels: tuple) -> dict[str, Any]:
+    """As `make run` deploys it: one action server, one Rasa server, SQLite tracker store."""
+    action_port, port = cluster.free_port(), cluster.free_port()
     action_args = [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)]
     action_env = {"SANIC_HOST": "127.0.0.1", "DATABASE_URL": database_url, "TF_CPP_MIN_LOG_LEVEL": "2"}
     log = LOGS / "actions-ours.log"
     with launched(action_args, ROOT, action_env, log) as (actions, start):
         poll(lambda: get(f"http://127.0.0.1:{action_port}/health"), actions, log, START_TIMEOUT)
         action_startup = time.monotonic() - start
-        endpoints = {  # as deployed: action server and the persistent tracker store
+        endpoints = {
             "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
             "tracker_store": {"type": "bot.tracker_store.PersistentTrackerStore",
                               "url": f"sqlite:///{tmp / 'tracker.db'}"},
         }
         args = rasa_server_args(model, port, tmp, {"bot.channels.rest.RestInput": None}, endpoints)
-        result = bench_server(args, ROOT, rasa_env(tmp / "serve-cache"), f"http://127.0.0.1:{port}",
-                              OURS_MESSAGES, "ours", {"actions": actions.pid})
+        result = bench_server(args, ROOT, {**rasa_env(tmp / "serve-cache"), **NO_LIMITS},
+                              f"http://127.0.0.1:{port}", OURS_MESSAGES, "ours", {"actions": actions.pid}, levels)
     result["action_startup_s"] = action_startup
+    return result
+
+
+def bench_cluster(tmp: Path, model: Path, levels: tuple) -> dict[str, Any]:
+    """The same load through nginx to two Rasa servers (PostgreSQL, Redis, two action servers)."""
+    workdir = tmp / "cluster"
+    with cluster.cluster(workdir, env=NO_LIMITS, model=model) as running:
+        result: dict[str, Any] = {"levels": measure_levels(running.webhook, OURS_MESSAGES, "cluster", levels)}
+        services = [running.nginx, running.postgres, running.redis, *running.rasa, *running.actions]
+        result["rss_mib_after_run"] = {s.name: rss_mib(s.pid) for s in services}
+        upstreams = [line.split("upstream=")[1].split(" ")[0]
+                     for line in running.access_log.read_text().splitlines() if " POST " in line]
+        result["turns_per_rasa_server"] = {u: upstreams.count(u) for u in sorted(set(upstreams))}
+    for log in workdir.glob("*.log"):
+        shutil.copy(log, LOGS / f"cluster-{log.name}")
     return result
 
 
@@ -301,15 +354,21 @@ def machine() -> dict[str, Any]:
 def rows(ours: dict[str, Any], starter: dict[str, Any]) -> list[tuple[str, float, float | None]]:
     """(label, ours, starter) for the table; starter is None where it has no such part."""
     ours_total = sum(ours["rss_mib"].values())
-    return [
+    lines = [
         ("training time (s)", ours["train_s"], starter["train_s"]),
         ("server start-up (s)", ours["startup_s"], starter["startup_s"]),
         ("Rasa server RSS (MiB)", ours["rss_mib"]["rasa"], starter["rss_mib"]["rasa"]),
         ("action server RSS (MiB)", ours["rss_mib"]["actions"], None),
         ("total RSS (MiB)", ours_total, starter["rss_mib"]["rasa"]),
-        ("median turn latency (ms)", ours["median_ms"], starter["median_ms"]),
-        ("p95 turn latency (ms)", ours["p95_ms"], starter["p95_ms"]),
     ]
+    for level in ours["levels"]:
+        mine, theirs = ours["levels"][level], starter["levels"][level]
+        lines += [
+            (f"{level:>2} senders: turns/s", mine["turns_per_s"], theirs["turns_per_s"]),
+            (f"{level:>2} senders: p50 (ms)", mine["p50_ms"], theirs["p50_ms"]),
+            (f"{level:>2} senders: p95 (ms)", mine["p95_ms"], theirs["p95_ms"]),
+        ]
+    return lines
 
 
 def table(lines: list[tuple[str, float, float | None]]) -> str:
@@ -322,27 +381,83 @@ def table(lines: list[tuple[str, float, float | None]]) -> str:
     return "\n".join(out)
 
 
-def run(tmp: Path) -> dict[str, Any]:
-    """Train and serve both bots, one at a time."""
+def goals(ours: dict[str, Any], starter: dict[str, Any]) -> dict[str, float]:
+    """The issue's two yardsticks: throughput at 50 senders (want >= 2) and p50 at one (want <= 0.5)."""
+    return {
+        "throughput_50_ratio": ours["levels"]["50"]["turns_per_s"] / starter["levels"]["50"]["turns_per_s"],
+        "p50_1_ratio": ours["levels"]["1"]["p50_ms"] / starter["levels"]["1"]["p50_ms"],
+    }
+
+
+def plot(report: dict[str, Any], path: Path) -> None:
+    """p50/p95 latency and throughput against concurrency, one line per setup."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    setups = [("ours", "this bot (1 Rasa server, SQLite)", "tab:red"),
+              ("starter", "rasa init starter bot", "tab:blue"),
+              ("cluster", "this bot, cluster (2 Rasa servers, PostgreSQL, Redis, nginx)", "tab:green")]
+    figure, (latency, throughput) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for key, label, colour in setups:
+        if key not in report:
+            continue
+        levels = report[key]["levels"]
+        x = [int(level) for level in levels]
+        latency.plot(x, [levels[k]["p50_ms"] for k in levels], "o-", color=colour, label=f"{label}, p50")
+        latency.plot(x, [levels[k]["p95_ms"] for k in levels], "s--", color=colour, alpha=0.6, label=f"{label}, p95")
+        throughput.plot(x, [levels[k]["turns_per_s"] for k in levels], "o-", color=colour, label=label)
+    for axes, title, unit in ((latency, "Turn latency", "ms"), (throughput, "Throughput", "turns per second")):
+        axes.set_xscale("log")
+        axes.set_xticks([1, 10, 50], ["1", "10", "50"])
+        axes.set_xlabel("concurrent senders")
+        axes.set_ylabel(unit)
+        axes.set_title(title)
+        axes.grid(True, alpha=0.3)
+    latency.set_yscale("log")
+    throughput.set_ylim(bottom=0)
+    latency.legend(fontsize=7)
+    throughput.legend(fontsize=7)
+    info = report["machine"]
+    figure.suptitle(f"fanzha-zhushou vs Rasa starter bot — {info['date'][:10]}, {info['nproc']} cores, Rasa {info['rasa']}",
+                    fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def run(tmp: Path, quick: bool, with_cluster: bool) -> dict[str, Any]:
+    """Train and serve both bots one at a time, then the cluster."""
+    levels = QUICK_LEVELS if quick else LEVELS
     database_url = f"sqlite:///{tmp / 'knowledge.db'}"
     build(database_url)
     print("creating the starter bot (rasa init --no-prompt) ...", flush=True)
     project, init_s = starter_project(tmp)
     print("training the starter bot ...", flush=True)
     starter_train, starter_model = train(project, [], tmp / "starter-models", tmp / "starter-cache", "starter")
-    print(f"  {starter_train:.0f} s; training ours ...", flush=True)
-    ours_train, ours_model = train(ROOT, ["data/nlu", "data/rules", "data/stories"],
-                                   tmp / "ours-models", tmp / "ours-cache", "ours")
+    if quick:
+        ours_train, ours_model = float("nan"), cluster.MODEL
+        print(f"  {starter_train:.0f} s; quick: not training ours, using {ours_model.relative_to(ROOT)}", flush=True)
+    else:
+        print(f"  {starter_train:.0f} s; training ours ...", flush=True)
+        ours_train, ours_model = train(ROOT, ["data/nlu", "data/rules", "data/stories"],
+                                       tmp / "ours-models", tmp / "ours-cache", "ours")
+        print(f"  {ours_train:.0f} s", flush=True)
     # Warm the file cache for Rasa's server imports, so the server measured first is not
     # penalised for going first.
     run_logged([PYTHON, "-c", "import rasa.core.run, tensorflow"], ROOT, {}, LOGS / "warm-up.log")
-    print(f"  {ours_train:.0f} s; serving the starter bot ...", flush=True)
+    print("serving the starter bot ...", flush=True)
     starter = {"train_s": starter_train, "init_s": init_s, "model_mib": starter_model.stat().st_size / 2**20,
-               **bench_starter(tmp, project, starter_model)}
+               **bench_starter(tmp, project, starter_model, levels)}
     print("serving ours ...", flush=True)
     ours = {"train_s": ours_train, "model_mib": ours_model.stat().st_size / 2**20,
-            **bench_ours(tmp, ours_model, database_url)}
-    return {"ours": ours, "starter": starter}
+            **bench_ours(tmp, ours_model, database_url, levels)}
+    results = {"ours": ours, "starter": starter}
+    if with_cluster:
+        print("serving ours as a cluster ...", flush=True)
+        results["cluster"] = bench_cluster(tmp, ours_model, levels)
+    return results
 
 
 def raise_on_term(signum: int, frame: Any) -> None:
@@ -350,23 +465,39 @@ def raise_on_term(signum: int, frame: Any) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="development: no training of ours, few turns")
+    parser.add_argument("--no-cluster", action="store_true", help="skip the two-server cluster")
+    options = parser.parse_args()
     signal.signal(signal.SIGTERM, raise_on_term)  # so every server is stopped on kill too
     LOGS.mkdir(parents=True, exist_ok=True)
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="fanzha-bench-") as tmp:
-        results = run(Path(tmp))
+        results = run(Path(tmp), options.quick, not options.no_cluster)
     lines = rows(results["ours"], results["starter"])
     report = {
-        "machine": machine(), "turns": TURNS, "warmup": WARMUP, "messages_per_sender": PER_SENDER,
+        "machine": machine(), "quick": options.quick, "warmup": WARMUP, "conversation_turns": CONVERSATION_TURNS,
         **results, "table": {label: {"ours": a, "starter": b, "ratio": a / b if b else None}
                              for label, a, b in lines},
+        "goals": goals(results["ours"], results["starter"]),
         "total_runtime_s": time.monotonic() - began,
     }
-    (OUT / "bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    if "cluster" in results:
+        report["goals"]["cluster_throughput_50"] = results["cluster"]["levels"]["50"]["turns_per_s"]
+        report["goals"]["cluster_vs_one_server_50"] = (results["cluster"]["levels"]["50"]["turns_per_s"]
+                                                       / results["ours"]["levels"]["50"]["turns_per_s"])
+    name = "bench-quick" if options.quick else "bench"
+    (OUT / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    plot(report, OUT / f"{name}.png")
     info = report["machine"]
     print(f"\n{info['date']}  nproc={info['nproc']}  Python {info['python']}  Rasa {info['rasa']}")
     print(table(lines))
-    print(f"total runtime {report['total_runtime_s']:.0f} s -> {(OUT / 'bench.json').relative_to(ROOT)}")
+    if "cluster" in results:
+        levels = results["cluster"]["levels"]
+        print("cluster (2 Rasa servers): " + ", ".join(
+            f"{k} senders {v['turns_per_s']:.1f} turns/s p50 {v['p50_ms']:.0f} ms" for k, v in levels.items()))
+    print("goals: " + ", ".join(f"{k} {v:.2f}" for k, v in report["goals"].items()))
+    print(f"total runtime {report['total_runtime_s']:.0f} s -> {(OUT / name).relative_to(ROOT)}.json/.png")
 
 
 if __name__ == "__main__":
