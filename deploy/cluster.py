@@ -344,12 +344,14 @@ def cluster(workdir: Path, port: Optional[int] = None, rasa_servers: int = 2, ac
         proxy = stack.enter_context(nginx(workdir, port, actions_port, [port_of(s) for s in servers],
                                           [port_of(s) for s in actions]))
         wait_until(lambda: http_ok(f"{proxy.url}/webhooks/rest/"), [*everything, proxy], 30)
-        yield Cluster(
-            url=proxy.url, actions_url=shared_env["ACTION_ENDPOINT_URL"], tracker_db_url=tracker_db_url,
-            knowledge_db_url=knowledge_db_url, redis_url=red.url, redis_password=redis_password,
-            postgres=pg, redis=red, nginx=proxy, rasa=servers, actions=actions, workdir=workdir,
-        )
-        say("stopping ...")
+        try:
+            yield Cluster(
+                url=proxy.url, actions_url=shared_env["ACTION_ENDPOINT_URL"], tracker_db_url=tracker_db_url,
+                knowledge_db_url=knowledge_db_url, redis_url=red.url, redis_password=redis_password,
+                postgres=pg, redis=red, nginx=proxy, rasa=servers, actions=actions, workdir=workdir,
+            )
+        finally:
+            say("stopping ...")
 
 
 def port_of(service: Service) -> int:
@@ -369,6 +371,7 @@ def main() -> None:
     parser.add_argument("--action-servers", type=int, default=2)
     options = parser.parse_args()
     signal.signal(signal.SIGTERM, raise_on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started in the background
     web = f"http://127.0.0.1:{options.web_port}"
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fanzha-cluster-")))
@@ -380,8 +383,12 @@ def main() -> None:
             say=lambda line: print(line, flush=True)))
         page = stack.enter_context(started(
             "chat page", [str(BIN / "python"), str(ROOT / "scripts" / "serve_web.py"), "--host", "127.0.0.1",
-                          "--port", str(options.web_port), "--quiet"], workdir / "web.log"))
+                          "--port", str(options.web_port), "--rasa", running.url, "--quiet"], workdir / "web.log"))
         wait_until(lambda: http_ok(f"{web}/"), [page], 30)
+        settings_file = workdir / "cluster.env"  # the passwords stay out of the terminal
+        settings_file.touch(mode=0o600)
+        settings_file.write_text(f"TRACKER_DB_URL={running.tracker_db_url}\nDATABASE_URL={running.knowledge_db_url}\n"
+                                 f"REDIS_URL=redis://:{running.redis_password}@{running.redis_url[len('redis://'):]}/0\n")
         servers = "\n".join(f"  Rasa server:    {s.url} (pid {s.pid})" for s in running.rasa)
         actions = "\n".join(f"  action server:  {s.url} (pid {s.pid})" for s in running.actions)
         print(f"""
@@ -391,8 +398,9 @@ def main() -> None:
 {servers}
 {actions}
   actions (nginx): {running.actions_url}
-  PostgreSQL:     {running.postgres.url}/fanzha (pid {running.postgres.pid}; password in this process only)
+  PostgreSQL:     {running.postgres.url.split("@")[1]}/fanzha (pid {running.postgres.pid})
   Redis:          {running.redis_url} (pid {running.redis.pid})
+  URLs with passwords: {settings_file}
   logs:           {workdir}
 Stop with Ctrl-C.""", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
