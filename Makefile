@@ -61,6 +61,10 @@ test-deps: cluster-deps
 test: install web test-deps knowledge train
 	$(PY) -m pytest
 
+# Everything that needs neither the trained model nor a real server.
+test-fast: install knowledge
+	$(PY) -m pytest -m "not e2e and not cluster"
+
 # Held-out intent and question figures, confusions, and 5-fold cross-validation (about half an hour).
 eval: install train
 	$(PY) scripts/evaluate.py --cross-validation

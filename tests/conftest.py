@@ -14,6 +14,17 @@ from bot.knowledge.loader import build
 from tests.support import servers
 
 
+# Fixtures that start the real action server (and with it, usually a Rasa server).
+SERVER_FIXTURES = {"action_url", "rasa_url"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a real server `e2e`, so `make test-fast` can leave them out."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("fanzha")

@@ -16,6 +16,8 @@ from rasa.shared.nlu.training_data.loading import load_data
 from bot.textnorm import to_simplified
 from tests.support.servers import MODEL, ROOT
 
+pytestmark = pytest.mark.e2e
+
 RASA = str(Path(sys.executable).parent / "rasa")
 RESULTS = ROOT / "results"
 TRAINING_DATA = ["data/nlu", "data/rules", "data/stories"]

@@ -149,6 +149,7 @@ def test_rate_limit_per_sender(rasa_url):
     assert "太快" not in say(rasa_url, uuid.uuid4().hex, "你好")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("mode", ["error", "slow"])
 def test_failing_action_server_still_gets_the_user_the_essentials(workdir, mode):
     faulty = FaultyActionServer(mode)
@@ -166,6 +167,7 @@ def test_failing_action_server_still_gets_the_user_the_essentials(workdir, mode)
         faulty.close()
 
 
+@pytest.mark.e2e
 def test_action_server_outage_mid_conversation_and_recovery(workdir, database_url):
     port = servers.free_port()
     env = {"DATABASE_URL": database_url}
