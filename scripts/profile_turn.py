@@ -4,10 +4,12 @@ the tracker store's reads and writes.
 Loads models/fanzha.tar.gz in this process, with the real action server and the project's
 SQL tracker store (a temporary SQLite file, or `--tracker-db-url`), replays the bench's
 two 10-turn conversations `--rounds` times one turn at a time, and prints the mean
-milliseconds per turn of every part (results/bench/profile.json). `--cprofile` adds the
-functions with the most cumulative time.
+milliseconds per turn of every part, and which policy decided each prediction
+(results/bench/profile.json). `--cprofile` adds the functions with the most cumulative
+time. Measurement only: the "what if" switches change this process, never the project.
 
     .venv/bin/python scripts/profile_turn.py [--rounds 10] [--cprofile]
+        [--postgres] [--what-if-cached-action-schema] [--what-if-sqlite-wal]
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Timings:
     def __init__(self) -> None:
         self.ms: defaultdict[str, float] = defaultdict(float)
         self.calls: Counter[str] = Counter()
+        self.decided: Counter[str] = Counter()  # which policy's prediction won
 
     def add(self, label: str, seconds: float) -> None:
         self.ms[label] += seconds * 1000
@@ -98,6 +101,14 @@ def instrument(timings: Timings) -> None:
     GraphNode.__call__ = timed_node
     timed_async(MessageProcessor, "parse_message", "NLU (parse_message)", "nlu")
     timed_sync(MessageProcessor, "_predict_next_with_tracker", "policies (one prediction)", "policies")
+    predict = MessageProcessor._predict_next_with_tracker
+
+    def decided_by(self, tracker):
+        prediction = predict(self, tracker)
+        timings.decided[prediction.policy_name or "follow-up action"] += 1
+        return prediction
+
+    MessageProcessor._predict_next_with_tracker = decided_by
     timed_async(RemoteAction, "run", lambda action: f"action server: {action.name()}")
     timed_async(SQLTrackerStore, "retrieve", "tracker store: retrieve")
     timed_async(SQLTrackerStore, "retrieve_full_tracker", "tracker store: retrieve_full_tracker")
@@ -128,6 +139,7 @@ async def replay(model: Path, action_url: str, tracker_url: str, rounds: int, ti
         await agent.handle_message(UserMessage(OURS_MESSAGES[i], CollectingOutputChannel(), "warm-up"))
     timings.ms.clear()
     timings.calls.clear()
+    timings.decided.clear()
     turns = 0
     if profiler:
         profiler.enable()
@@ -159,6 +171,34 @@ def report(timings: Timings, turns: int) -> dict[str, Any]:
     return rows
 
 
+def cache_action_schema() -> None:
+    """What if Rasa built its action-response validator once: jsonschema.validate() checks the
+    schema itself against the metaschema on every call before checking the response."""
+    from jsonschema import validators
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    validator = validators.validator_for(schema)(schema)
+
+    def validate(self, result):
+        validator.validate(result)
+        return True
+
+    RemoteAction._validate_action_result = validate
+
+
+def sqlite_wal() -> None:
+    """What if the SQLite tracker store used write-ahead logging with synchronous=NORMAL."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def pragmas(connection, _record):
+        if type(connection).__module__.startswith("sqlite3"):
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+
+
 @contextlib.contextmanager
 def action_server(workdir: Path) -> Iterator[str]:
     from bot.knowledge.loader import build
@@ -178,20 +218,37 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10, help="times the two conversations are replayed")
     parser.add_argument("--model", type=Path, default=cluster.MODEL)
     parser.add_argument("--tracker-db-url", default="", help="default: a temporary SQLite file")
+    parser.add_argument("--postgres", action="store_true", help="tracker store on a throw-away PostgreSQL")
     parser.add_argument("--cprofile", action="store_true", help="also list the functions with most cumulative time")
+    parser.add_argument("--what-if-cached-action-schema", action="store_true",
+                        help="validate action server responses with a validator built once")
+    parser.add_argument("--what-if-sqlite-wal", action="store_true", help="SQLite tracker store in WAL mode")
     options = parser.parse_args()
     timings = Timings()
     instrument(timings)
+    if options.what_if_cached_action_schema:
+        cache_action_schema()
+    if options.what_if_sqlite_wal:
+        sqlite_wal()
     profiler = cProfile.Profile() if options.cprofile else None
-    with tempfile.TemporaryDirectory(prefix="fanzha-profile-") as tmp, action_server(Path(tmp)) as action_url:
-        tracker_url = options.tracker_db_url or f"sqlite:///{Path(tmp) / 'tracker.db'}"
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fanzha-profile-")))
+        action_url = stack.enter_context(action_server(tmp))
+        tracker_url = options.tracker_db_url or f"sqlite:///{tmp / 'tracker.db'}"
+        if options.postgres:
+            tracker_url = stack.enter_context(cluster.postgres(tmp))[1]
         turns = asyncio.run(replay(options.model, action_url, tracker_url, options.rounds, timings, profiler))
     rows = report(timings, turns)
     print(f"{turns} turns; mean per turn:")
     print(f"{'part':62}{'ms/turn':>9}{'calls/turn':>12}{'ms/call':>9}")
     for label, row in sorted(rows.items(), key=lambda item: -item[1]["ms_per_turn"]):
         print(f"{label[:62]:62}{row['ms_per_turn']:9.2f}{row['calls_per_turn']:12.2f}{row['ms_per_call']:9.2f}")
-    result: dict[str, Any] = {"turns": turns, "tracker_db": tracker_url.split(":", 1)[0], "parts": rows}
+    predictions = sum(timings.decided.values())
+    print("predictions decided by: " + ", ".join(f"{name} {count / predictions:.0%}"
+                                                for name, count in timings.decided.most_common()))
+    what_if = [name for name in ("what_if_cached_action_schema", "what_if_sqlite_wal") if getattr(options, name)]
+    result: dict[str, Any] = {"turns": turns, "tracker_db": tracker_url.split(":", 1)[0], "what_if": what_if,
+                              "parts": rows, "decided_by": dict(timings.decided)}
     if profiler:
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(45)
