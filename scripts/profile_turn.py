@@ -9,7 +9,7 @@ milliseconds per turn of every part, and which policy decided each prediction
 time. Measurement only: the "what if" switches change this process, never the project.
 
     .venv/bin/python scripts/profile_turn.py [--rounds 10] [--cprofile]
-        [--postgres] [--what-if-cached-action-schema] [--what-if-sqlite-wal]
+        [--postgres] [--what-if-cached-action-schema] [--what-if-sqlite-wal] [--what-if-no-ted]
 """
 
 from __future__ import annotations
@@ -199,6 +199,19 @@ def sqlite_wal() -> None:
             connection.execute("PRAGMA synchronous=NORMAL")
 
 
+def no_ted() -> None:
+    """What if TEDPolicy were not in config.yml: it predicts nothing (zeros), as if absent.
+
+    Only a timing estimate: valid where another policy decides every prediction anyway
+    (the "decided by" line says whether TED ever won)."""
+    from rasa.core.policies.ted_policy import TEDPolicy
+
+    def nothing(self, tracker, domain, rule_only_data=None, **kwargs):
+        return self._prediction(self._default_predictions(domain))
+
+    TEDPolicy.predict_action_probabilities = nothing
+
+
 @contextlib.contextmanager
 def action_server(workdir: Path) -> Iterator[str]:
     from bot.knowledge.loader import build
@@ -223,6 +236,7 @@ def main() -> None:
     parser.add_argument("--what-if-cached-action-schema", action="store_true",
                         help="validate action server responses with a validator built once")
     parser.add_argument("--what-if-sqlite-wal", action="store_true", help="SQLite tracker store in WAL mode")
+    parser.add_argument("--what-if-no-ted", action="store_true", help="TEDPolicy predicts nothing, as if removed")
     options = parser.parse_args()
     timings = Timings()
     instrument(timings)
@@ -230,6 +244,8 @@ def main() -> None:
         cache_action_schema()
     if options.what_if_sqlite_wal:
         sqlite_wal()
+    if options.what_if_no_ted:
+        no_ted()
     profiler = cProfile.Profile() if options.cprofile else None
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fanzha-profile-")))
@@ -246,7 +262,8 @@ def main() -> None:
     predictions = sum(timings.decided.values())
     print("predictions decided by: " + ", ".join(f"{name} {count / predictions:.0%}"
                                                 for name, count in timings.decided.most_common()))
-    what_if = [name for name in ("what_if_cached_action_schema", "what_if_sqlite_wal") if getattr(options, name)]
+    what_if = [name for name in ("what_if_cached_action_schema", "what_if_sqlite_wal", "what_if_no_ted")
+               if getattr(options, name)]
     result: dict[str, Any] = {"turns": turns, "tracker_db": tracker_url.split(":", 1)[0], "what_if": what_if,
                               "parts": rows, "decided_by": dict(timings.decided)}
     if profiler:
