@@ -144,6 +144,25 @@ def test_the_per_sender_limit_holds_across_servers(running):
     assert replies[-1] == [TOO_FAST_REPLY]
 
 
+def test_bad_input_through_nginx_is_refused_once_and_not_retried(running):
+    def post(body: bytes) -> int:
+        request = urllib.request.Request(running.webhook, data=body, headers={"Content-Type": "application/json"})
+        try:
+            with cluster.HTTP.open(request, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    before = len(upstreams(running))
+    assert post(b"{not json") == 400
+    assert post(json.dumps({"sender": "x" * 500, "message": "你好"}).encode()) == 400
+    assert post(json.dumps({"sender": "big", "message": "钱" * 30_000}).encode()) == 413, "the channel's cap"
+    assert post(b"x" * (2 * 1024 * 1024)) == 413, "nginx's cap: never reaches Rasa"
+    time.sleep(0.5)
+    tried = [servers for servers in upstreams(running)[before:] if servers != "-"]
+    assert len(tried) == 3 and not any("," in servers for servers in tried), "4xx are answers, not failures"
+
+
 def test_no_raw_personal_data_in_postgresql_redis_or_logs(running):
     sender = f"privacy-{uuid.uuid4().hex[:8]}"
     status, replies = send(running, sender, f"我身份证号{ID_NUMBER}，银行卡{CARD}，手机{MOBILE}，他们让我转账")
