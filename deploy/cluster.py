@@ -57,7 +57,8 @@ def executable(name: str) -> Optional[str]:
     if name == "postgres":
         folder = postgres_bin()
         return str(folder / "postgres") if folder else None
-    return shutil.which(name) or next((str(p) for p in (Path("/usr/sbin") / name,) if p.exists()), None)
+    sbin = Path("/usr/sbin") / name  # nginx: not on a normal user's PATH
+    return shutil.which(name) or (str(sbin) if sbin.exists() else None)
 
 
 def missing_packages() -> list[str]:
