@@ -261,3 +261,22 @@ async def test_wechat_servers_share_buttons_signed_requests_and_messages(with_re
     assert await first.on_text(message, rasa, time.monotonic() + 2) == "您好"
     assert await second.on_text(message, rasa, time.monotonic() + 2) is None, "WeChat's retry at another server"
     assert seen == ["你好"]
+
+
+def test_a_stored_turn_is_found_by_its_message_id_with_its_replies():
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.channels.retries import stored_replies
+
+    buttons = [{"title": "已经转了钱", "payload": "/lost_money"}]
+    tracker = DialogueStateTracker.from_events("rest:s", [
+        ActionExecuted("action_listen"),
+        UserUttered("在吗", message_id="first"), BotUttered("您好", {"buttons": buttons}), BotUttered("请说"),
+        ActionExecuted("action_listen"),
+        UserUttered("被骗了", message_id="second"), BotUttered("马上打110"), ActionExecuted("action_listen"),
+    ])
+    first = stored_replies(tracker, "first")
+    assert [(r["text"], r.get("buttons")) for r in first] == [("您好", buttons), ("请说", None)]
+    assert [r["text"] for r in stored_replies(tracker, "second")] == ["马上打110"]
+    assert stored_replies(tracker, "never-stored") is None
