@@ -239,6 +239,7 @@ async def load(webhook: str, messages: list[str], prefix: str, senders: int, tur
             failures["empty_replies"] += not replies
 
     connector = aiohttp.TCPConnector(limit=0)
+    load_before = os.getloadavg()[0]  # other work on the machine shows here
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         began = time.perf_counter()
         await asyncio.gather(*(user(session, n) for n in range(senders)))
@@ -250,6 +251,7 @@ async def load(webhook: str, messages: list[str], prefix: str, senders: int, tur
         "wall_s": wall, "turns_per_s": len(latencies) / wall,
         "p50_ms": statistics.median(latencies), "p95_ms": percentile(latencies, 0.95),
         "mean_ms": statistics.fmean(latencies), "max_ms": max(latencies),
+        "loadavg_1min": [load_before, os.getloadavg()[0]],
     }
 
 
@@ -261,7 +263,8 @@ def measure_levels(webhook: str, messages: list[str], name: str, levels: tuple) 
     for senders, turns_each in levels:
         out[str(senders)] = result = asyncio.run(load(webhook, messages, f"{name}-bench", senders, turns_each))
         print(f"  {name}: {senders:>2} senders x {turns_each:>3} turns: {result['turns_per_s']:5.1f} turns/s, "
-              f"p50 {result['p50_ms']:6.0f} ms, p95 {result['p95_ms']:6.0f} ms, failed {result['failed']}",
+              f"p50 {result['p50_ms']:6.0f} ms, p95 {result['p95_ms']:6.0f} ms, failed {result['failed']}, "
+              f"load {result['loadavg_1min'][0]:.1f}-{result['loadavg_1min'][1]:.1f}",
               flush=True)
     return out
 
@@ -329,7 +332,7 @@ def bench_cluster(tmp: Path, model: Path, levels: tuple) -> dict[str, Any]:
         services = [running.nginx, running.postgres, running.redis, *running.rasa, *running.actions]
         result["rss_mib_after_run"] = {s.name: rss_mib(s.pid) for s in services}
         upstreams = [line.split("upstream=")[1].split(" ")[0]
-                     for line in running.access_log.read_text().splitlines() if " POST " in line]
+                     for line in running.access_log.read_text().splitlines() if " POST /webhooks/" in line]
         result["turns_per_rasa_server"] = {u: upstreams.count(u) for u in sorted(set(upstreams))}
     for log in workdir.glob("*.log"):
         shutil.copy(log, LOGS / f"cluster-{log.name}")
