@@ -8,6 +8,7 @@ The test that kills a Rasa server runs last: the others need both.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -56,14 +57,25 @@ def running(tmp_path_factory) -> Iterator[cluster.Cluster]:
         yield started
 
 
-def send(running: cluster.Cluster, sender: str, text: str, timeout: float = 120) -> tuple[int, list]:
-    body = json.dumps({"sender": sender, "message": text}).encode()
+def exchange(running: cluster.Cluster, body: bytes, timeout: float = 120) -> tuple[int, str, bytes]:
+    """POST to the REST webhook through nginx: (status, nginx's request id, body)."""
     request = urllib.request.Request(running.webhook, data=body, headers={"Content-Type": "application/json"})
     try:
         with cluster.HTTP.open(request, timeout=timeout) as response:
-            return response.status, json.load(response)
+            return response.status, response.headers.get("X-Request-ID", ""), response.read()
     except urllib.error.HTTPError as error:
-        return error.code, []
+        return error.code, error.headers.get("X-Request-ID", ""), error.read()
+
+
+def send_named(running: cluster.Cluster, sender: str, text: str) -> tuple[int, list, str]:
+    """One turn: (status, replies, nginx's request id)."""
+    status, request_id, body = exchange(running, json.dumps({"sender": sender, "message": text}).encode())
+    return status, json.loads(body) if status == 200 else [], request_id
+
+
+def send(running: cluster.Cluster, sender: str, text: str) -> tuple[int, list]:
+    status, replies, _ = send_named(running, sender, text)
+    return status, replies
 
 
 def texts(replies: list) -> list[str]:
@@ -110,27 +122,39 @@ def upstreams(running: cluster.Cluster) -> list[str]:
             for line in running.access_log.read_text().splitlines() if " POST /webhooks/" in line]
 
 
+def servers_for(running: cluster.Cluster, request_ids: list[str]) -> dict[str, str]:
+    """The Rasa server(s) nginx tried for each request ("-": none); waits for the log lines,
+    which nginx writes just after the reply went out."""
+    found: dict[str, str] = {}
+    deadline = time.monotonic() + 5
+    while len(found) < len(request_ids) and time.monotonic() < deadline:
+        for line in running.access_log.read_text().splitlines():
+            request_id = line.rsplit(" id=", 1)[-1]
+            if request_id in request_ids:
+                found[request_id] = line.split("upstream=")[1].split(" status=")[0]
+        time.sleep(0.05)
+    assert len(found) == len(request_ids), f"not in nginx's log: {set(request_ids) - set(found)}"
+    return found
+
+
 def test_two_messages_of_one_sender_at_the_same_moment_are_handled_one_after_the_other(running):
     """They reach different Rasa servers; the Redis lock store makes the second wait for the first."""
     for attempt in range(3):
         sender = f"pair-{attempt}-{uuid.uuid4().hex[:8]}"
         start, results = threading.Barrier(2), {}
-        before = len(upstreams(running))
 
         def say(text: str) -> None:
             start.wait()
-            results[text] = send(running, sender, text)
+            results[text] = send_named(running, sender, text)
 
         threads = [threading.Thread(target=say, args=(text,)) for text in (MESSAGES[1], MESSAGES[2])]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
-        assert all(status == 200 and replies for status, replies in results.values()), results
-        deadline = time.monotonic() + 5  # nginx logs a request just after its reply went out
-        while len(servers := upstreams(running)[before:]) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(set(servers)) == 2, f"both messages went to one server: {servers}"
+        assert all(status == 200 and replies for status, replies, _ in results.values()), results
+        servers = servers_for(running, [request_id for _, _, request_id in results.values()])
+        assert len(set(servers.values())) == 2, f"both messages went to one server: {servers}"
         conversation = turns(stored_events(running, sender))
         assert sorted(t[0]["text"] for t in conversation) == sorted([MESSAGES[1], MESSAGES[2]])
         assert all(answered(turn) for turn in conversation), conversation
@@ -142,6 +166,35 @@ def test_the_per_sender_limit_holds_across_servers(running):
     replies = [texts(send(running, sender, "你好")[1]) for _ in range(PER_SENDER_LIMIT + 1)]
     assert all(TOO_FAST_REPLY not in r for r in replies[:PER_SENDER_LIMIT])
     assert replies[-1] == [TOO_FAST_REPLY]
+
+
+def declared_too_big(running: cluster.Cluster) -> tuple[int, str]:
+    """nginx's answer to a 2 MiB body, judged by its Content-Length alone: (status, request id).
+    The body is never sent (sending it races nginx closing the connection after its 413)."""
+    connection = http.client.HTTPConnection(running.url.removeprefix("http://"), timeout=30)
+    try:
+        connection.putrequest("POST", "/webhooks/rest/webhook")
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", str(2 * 1024 * 1024))
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.headers.get("X-Request-ID", "")
+    finally:
+        connection.close()
+
+
+def test_bad_input_through_nginx_is_refused_once_and_not_retried(running):
+    answers = [
+        exchange(running, b"{not json")[:2],
+        exchange(running, json.dumps({"sender": "x" * 500, "message": "你好"}).encode())[:2],
+        exchange(running, json.dumps({"sender": "big", "message": "钱" * 30_000}).encode())[:2],  # the channel's cap
+        declared_too_big(running),  # nginx's cap: never reaches Rasa
+    ]
+    assert [status for status, _ in answers] == [400, 400, 413, 413]
+    servers = servers_for(running, [request_id for _, request_id in answers])
+    tried = [servers[request_id] for _, request_id in answers]
+    assert "," not in "".join(tried), f"4xx are answers, not failures to retry: {tried}"
+    assert tried[-1] == "-" and "-" not in tried[:-1]
 
 
 def test_no_raw_personal_data_in_postgresql_redis_or_logs(running):
