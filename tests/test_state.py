@@ -258,9 +258,12 @@ async def test_wechat_servers_share_buttons_signed_requests_and_messages(with_re
         seen.append(user_message.text)
         await user_message.output_channel.send_text_message(user_message.sender_id, "您好")
 
-    assert await first.on_text(message, rasa, time.monotonic() + 2) == "您好"
-    assert await second.on_text(message, rasa, time.monotonic() + 2) is None, "WeChat's retry at another server"
+    assert await first.on_text(message, rasa, time.monotonic() + 2, "a1" * 16) == "您好"
+    assert await second.on_text(message, rasa, time.monotonic() + 2, "b2" * 16) is None, "WeChat's retry elsewhere"
     assert seen == ["你好"]
+    # nginx passing the same request on after the first server died: answered, not dropped
+    assert await second.on_text(message, rasa, time.monotonic() + 2, "a1" * 16) == "您好"
+    assert seen == ["你好", "你好"]
 
 
 def test_a_stored_turn_is_found_by_its_message_id_with_its_replies():

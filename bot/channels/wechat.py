@@ -244,7 +244,8 @@ class WeChatInput(InputChannel):
 
         @wechat_webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            return await self.handle(_params(request), request.body, on_new_message)
+            return await self.handle(_params(request), request.body, on_new_message,
+                                     request.headers.get("X-Request-ID", ""))
 
         return wechat_webhook
 
@@ -285,9 +286,13 @@ class WeChatInput(InputChannel):
         return True
 
     async def handle(
-        self, params: Mapping[str, str], body: bytes, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, params: Mapping[str, str], body: bytes, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        request_id: str = "",
     ) -> HTTPResponse:
-        """Answer one POST: 403 for a bad signature, 400 for a bad body, else a passive reply or success."""
+        """Answer one POST: 403 for a bad signature, 400 for a bad body, else a passive reply or success.
+
+        `request_id` is the load balancer's name for the request (X-Request-ID), the same when it
+        passes the request to another server after the first one failed."""
         deadline = time.monotonic() + self.reply_timeout
         safe_mode = params.get("encrypt_type", "raw") == "aes"
         if not self.is_authentic(params) or (self.crypto and not safe_mode) or not self.first_use(params, body):
@@ -299,7 +304,7 @@ class WeChatInput(InputChannel):
         except BadRequest as error:
             return response.text(f"bad request: {error}", status=400)
         if isinstance(message, TextMessage):
-            reply = await self.on_text(message, on_new_message, deadline)
+            reply = await self.on_text(message, on_new_message, deadline, request_id)
         elif isinstance(message, BaseEvent):
             reply = self.on_event(message)
         else:
@@ -332,12 +337,20 @@ class WeChatInput(InputChannel):
 
     # --- one handler per message type -------------------------------------------
 
-    async def on_text(self, message: TextMessage, on_new_message: Callable, deadline: float) -> Optional[str]:
-        """Text goes to Rasa once per (user, MsgId); retries wait for the same answer."""
+    async def on_text(
+        self, message: TextMessage, on_new_message: Callable, deadline: float, request_id: str = ""
+    ) -> Optional[str]:
+        """Text goes to Rasa once per (user, MsgId); retries wait for the same answer.
+
+        With REDIS_URL set the first server to see a message claims it; WeChat's retries reaching
+        another server get "success" and leave the answer to it. Only nginx passing on the same
+        request (the same request id) after that server failed is answered here."""
         key = (message.source, str(message.id) if message.id else f"time:{message.time}")
         answer = self._answers.get(key)
-        if answer is None and settings.redis_url() and shared().claim(f"wechat-msg:{key}", "1", CLAIM_SECONDS):
-            return None  # another server has this message: it replies, or pushes the reply
+        if answer is None and settings.redis_url():
+            owner = shared().claim(f"wechat-msg:{key}", request_id or "-", CLAIM_SECONDS)
+            if owner is not None and (not request_id or owner != request_id):
+                return None  # another server has this message: it replies, or pushes the reply
         if answer is None:
             task = asyncio.create_task(self._converse(message.source, message.content, on_new_message))
             answer = self._answers[key] = _Answer(message.source, task)
