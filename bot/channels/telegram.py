@@ -25,7 +25,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import channel_blueprint, deliver
-from bot.channels.retries import Attempt
 from bot.credentials import TELEGRAM_API
 
 logger = logging.getLogger(__name__)
@@ -172,6 +171,9 @@ class TelegramInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = channel_blueprint("telegram_webhook")
 
+        async def say(chat_id: Text, text: Text) -> None:
+            await deliver(on_new_message, text, self.output, chat_id, self.name())
+
         @telegram_webhook.listener("before_server_start")
         async def start(_: Sanic, __: Any) -> None:
             await self.start()
@@ -184,11 +186,6 @@ class TelegramInput(InputChannel):
         async def webhook(request: Request) -> HTTPResponse:
             if not self.is_authentic(request):
                 return response.text("forbidden", status=403)
-            attempt = Attempt.of(request)  # behind nginx: a retried update is not run twice
-
-            async def say(chat_id: Text, text: Text) -> None:
-                await deliver(on_new_message, text, self.output, chat_id, self.name(), attempt=attempt)
-
             try:
                 update = _json_object(request.body)
                 if "message" in update:
