@@ -29,42 +29,43 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, Callable, Optional, Text
+from typing import Any
 
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import WatchError
 
-Change = Callable[[Optional[TicketLock]], tuple[Optional[TicketLock], Any]]
+Change = Callable[[TicketLock | None], tuple[TicketLock | None, Any]]
 POLL_SECONDS = 0.1
 
 
 class AtomicRedisLockStore(RedisLockStore):
     """Ticket locks in Redis, each change one transaction; see the module docstring."""
 
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
+    def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
         """Rasa builds custom lock stores from their endpoint config; its keys are RedisLockStore's."""
         if endpoint_config is not None:
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
         super().__init__(**kwargs)
 
-    def _key(self, conversation_id: Text) -> Text:
+    def _key(self, conversation_id: str) -> str:
         return self.key_prefix + hashlib.sha256(conversation_id.encode("utf-8", "replace")).hexdigest()[:32]
 
-    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
         raw = self.red.get(self._key(conversation_id))
         return self._lock_from(conversation_id, raw)
 
-    def delete_lock(self, conversation_id: Text) -> None:
+    def delete_lock(self, conversation_id: str) -> None:
         self._log_deletion(conversation_id, bool(self.red.delete(self._key(conversation_id))))
 
     def save_lock(self, lock: TicketLock) -> None:
         self._change(lock.conversation_id, lambda _: (lock, None))
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        def issue(lock: Optional[TicketLock]) -> tuple[TicketLock, int]:
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def issue(lock: TicketLock | None) -> tuple[TicketLock, int]:
             lock = lock or self.create_lock(conversation_id)
             return lock, lock.issue_ticket(lock_lifetime)
 
@@ -75,7 +76,7 @@ class AtomicRedisLockStore(RedisLockStore):
 
     @asynccontextmanager
     async def lock(
-        self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = POLL_SECONDS
+        self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = POLL_SECONDS
     ) -> AsyncGenerator[TicketLock, None]:
         """Hold the conversation for one turn: wait until no live ticket is ahead of ours."""
         ticket = self.issue_ticket(conversation_id, lock_lifetime)
@@ -86,10 +87,10 @@ class AtomicRedisLockStore(RedisLockStore):
         finally:
             self.cleanup(conversation_id, ticket)
 
-    def _take_turn(self, conversation_id: Text, ticket: int, lifetime: float) -> bool:
+    def _take_turn(self, conversation_id: str, ticket: int, lifetime: float) -> bool:
         """True, with our ticket (re)held for `lifetime` from now, when no live ticket is ahead of it."""
 
-        def take(lock: Optional[TicketLock]) -> tuple[TicketLock, bool]:
+        def take(lock: TicketLock | None) -> tuple[TicketLock, bool]:
             lock = lock or self.create_lock(conversation_id)
             lock.remove_expired_tickets()
             if any(t.number < ticket for t in lock.tickets):
@@ -101,35 +102,35 @@ class AtomicRedisLockStore(RedisLockStore):
 
         return self._change(conversation_id, take)
 
-    def update_lock(self, conversation_id: Text) -> None:
-        def drop_expired(lock: Optional[TicketLock]) -> tuple[Optional[TicketLock], None]:
+    def update_lock(self, conversation_id: str) -> None:
+        def drop_expired(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
             if lock:
                 lock.remove_expired_tickets()
             return lock, None
 
         self._change(conversation_id, drop_expired)
 
-    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
         self.cleanup(conversation_id, ticket_number)
 
-    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         """Remove the ticket, and the lock with it when nobody else waits: one transaction."""
 
-        def finish(lock: Optional[TicketLock]) -> tuple[Optional[TicketLock], None]:
+        def finish(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
             if lock:
                 lock.remove_ticket_for(ticket_number)
             return (lock if lock and lock.is_someone_waiting() else None), None
 
         self._change(conversation_id, finish)
 
-    def _lock_from(self, conversation_id: Text, raw: Optional[bytes]) -> Optional[TicketLock]:
+    def _lock_from(self, conversation_id: str, raw: bytes | None) -> TicketLock | None:
         if not raw:
             return None
         lock = TicketLock.from_dict(json.loads(raw))
         lock.conversation_id = conversation_id
         return lock
 
-    def _change(self, conversation_id: Text, change: Change) -> Any:
+    def _change(self, conversation_id: str, change: Change) -> Any:
         """Apply `change` (old lock -> new lock or None to delete, result) atomically; returns result."""
         key = self._key(conversation_id)
         with self.red.pipeline() as pipe:

@@ -46,7 +46,7 @@ _NOT_IN_NUMBER = r"(?<![0-9][-:/.])(?![-:/.][0-9])"
 _CN_DIGIT = "零〇一二三四五六七八九幺"
 _CODE_SHAPES = (
     # Digits one by one or in groups: "6 5 4 3 2 1", "6543 21".
-    rf"(?<![0-9])(?<![0-9][^\S\n])[0-9](?:[^\S\n]?[0-9]){{3,7}}(?![^\S\n]?[0-9])",
+    r"(?<![0-9])(?<![0-9][^\S\n])[0-9](?:[^\S\n]?[0-9]){3,7}(?![^\S\n]?[0-9])",
     r"(?<![A-Za-z0-9])(?=[A-Za-z]*[0-9])[A-Za-z0-9]{4,8}(?![A-Za-z0-9])",
     rf"(?<![{_CN_DIGIT}十百千万亿])[{_CN_DIGIT}]{{4,8}}(?![{_CN_DIGIT}十百千万亿])",  # 六五四三二一
 )
@@ -59,9 +59,7 @@ _CODE_BEFORE = re.compile(
     + _CODE_KEY
 )
 _PW_CHARS = r"A-Za-z0-9!#$%&*+.=?@^_~-"
-_PASSWORD = re.compile(
-    _PASSWORD_KEY + _FILLER + rf"(?P<v>[{_PW_CHARS}]{{4,}})(?![{_PW_CHARS}])" + _UNIT
-)
+_PASSWORD = re.compile(_PASSWORD_KEY + _FILLER + rf"(?P<v>[{_PW_CHARS}]{{4,}})(?![{_PW_CHARS}])" + _UNIT)
 
 # A victim's own words: the secret comes later in the same sentence, after a few words and
 # punctuation ("验证码我收到了，是654321", "他要我的验证码，我给了他654321"). The gap holds no
@@ -75,9 +73,7 @@ _PW_SHAPES = (
     _CODE_SHAPES[2],
 )
 _LATER_CODE = re.compile(_CODE_KEY + rf"(?={_GAP}{_CODE_VALUE})")
-_LATER_PASSWORD = re.compile(
-    _PASSWORD_KEY + rf"(?={_GAP}(?P<v>(?:{'|'.join(_PW_SHAPES)}){_NOT_IN_NUMBER}){_UNIT})"
-)
+_LATER_PASSWORD = re.compile(_PASSWORD_KEY + rf"(?={_GAP}(?P<v>(?:{'|'.join(_PW_SHAPES)}){_NOT_IN_NUMBER}){_UNIT})")
 _NOT_SECRET_BEFORE = re.compile(
     r"(?:转账|转|付款|付|汇款|汇|充值|充|存|取|借|还|赔|骗|损失|花|交|共|合计|余额|金额|尾号|号码|手机号?|电话"
     r"|拨打|打|拨|订单号?|单号|流水号|编号|会议号|取件码|第)[了过的]?[^\S\n]*[:是为]?[^\S\n]*$"
@@ -94,7 +90,7 @@ class Redaction:
 
 
 def _id_valid(number: str) -> bool:
-    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == number[17].upper()
 
 

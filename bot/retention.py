@@ -29,11 +29,7 @@ def delete_idle_conversations(url: str, days: int, now: float | None = None) -> 
     try:
         events.metadata.create_all(engine, tables=[events])
         with Session(engine) as session, session.begin():
-            idle = (
-                select(events.c.sender_id)
-                .group_by(events.c.sender_id)
-                .having(func.max(events.c.timestamp) < cutoff)
-            )
+            idle = select(events.c.sender_id).group_by(events.c.sender_id).having(func.max(events.c.timestamp) < cutoff)
             senders = list(session.execute(idle).scalars())
             if senders:
                 session.execute(events.delete().where(events.c.sender_id.in_(senders)))

@@ -20,7 +20,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict, deque
-from typing import Optional, Protocol
+from typing import Protocol
 
 from bot import settings
 
@@ -47,13 +47,13 @@ return 0
 class State(Protocol):
     """What the channels keep between requests; `key`s are namespaced by the caller ("rate:...")."""
 
-    def hit(self, key: str, limit: int, period: float, now: Optional[float] = None) -> bool:
+    def hit(self, key: str, limit: int, period: float, now: float | None = None) -> bool:
         """Count one event in a sliding window of `period` seconds; False (and not counted) when full."""
 
-    def claim(self, key: str, value: str, ttl: float) -> Optional[str]:
+    def claim(self, key: str, value: str, ttl: float) -> str | None:
         """Store `value` if `key` is free and return None; else return the value already there."""
 
-    def get(self, key: str) -> Optional[str]:
+    def get(self, key: str) -> str | None:
         """The value at `key`, or None."""
 
     def put(self, key: str, value: str, ttl: float) -> None:
@@ -75,7 +75,7 @@ class MemoryState:
         self._windows: OrderedDict[str, deque] = OrderedDict()
         self._values: OrderedDict[str, tuple[float, str]] = OrderedDict()
 
-    def hit(self, key: str, limit: int, period: float, now: Optional[float] = None) -> bool:
+    def hit(self, key: str, limit: int, period: float, now: float | None = None) -> bool:
         now = self._clock() if now is None else now
         times = self._windows.pop(key, None) or deque()
         while times and now - times[0] >= period:
@@ -87,14 +87,14 @@ class MemoryState:
         self._bound(self._windows)
         return allowed
 
-    def claim(self, key: str, value: str, ttl: float) -> Optional[str]:
+    def claim(self, key: str, value: str, ttl: float) -> str | None:
         existing = self.get(key)
         if existing is not None:
             return existing
         self.put(key, value, ttl)
         return None
 
-    def get(self, key: str) -> Optional[str]:
+    def get(self, key: str) -> str | None:
         entry = self._values.get(key)
         if entry is None:
             return None
@@ -148,16 +148,17 @@ class RedisState:
             logger.warning("Redis %s failed (%s): carrying on without shared state", what, type(error).__name__)
             return fallback
 
-    def hit(self, key: str, limit: int, period: float, now: Optional[float] = None) -> bool:
+    def hit(self, key: str, limit: int, period: float, now: float | None = None) -> bool:
         now = time.time() if now is None else now  # wall clock: instances share one window
         member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
-        return bool(self._call("hit", True, lambda: self._window(keys=[self._key(key)],
-                                                                  args=[now, period, limit, member])))
+        return bool(
+            self._call("hit", True, lambda: self._window(keys=[self._key(key)], args=[now, period, limit, member]))
+        )
 
-    def claim(self, key: str, value: str, ttl: float) -> Optional[str]:
+    def claim(self, key: str, value: str, ttl: float) -> str | None:
         name = self._key(key)
 
-        def claim() -> Optional[str]:
+        def claim() -> str | None:
             if self.client.set(name, value, px=max(1, int(ttl * 1000)), nx=True):
                 return None
             existing = self.client.get(name)
@@ -165,7 +166,7 @@ class RedisState:
 
         return self._call("claim", None, claim)
 
-    def get(self, key: str) -> Optional[str]:
+    def get(self, key: str) -> str | None:
         return self._call("get", None, lambda: self.client.get(self._key(key)))
 
     def put(self, key: str, value: str, ttl: float) -> None:
@@ -178,7 +179,7 @@ class RedisState:
         return bool(self._call("touch", False, lambda: self.client.pexpire(self._key(key), max(1, int(ttl * 1000)))))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _state_for(redis_url: str) -> State:
     return RedisState(redis_url) if redis_url else MemoryState()
 

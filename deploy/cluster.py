@@ -28,8 +28,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -47,13 +47,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def postgres_bin() -> Optional[Path]:
+def postgres_bin() -> Path | None:
     """The newest PostgreSQL server's bin folder (Debian keeps them versioned, off PATH)."""
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parts[-3]))
     return found[-1].parent if found else None
 
 
-def executable(name: str) -> Optional[str]:
+def executable(name: str) -> str | None:
     if name == "postgres":
         folder = postgres_bin()
         return str(folder / "postgres") if folder else None
@@ -110,12 +110,16 @@ class Cluster:
         """Output of `redis-cli` against this cluster's Redis (password through the environment)."""
         port = self.redis_url.rsplit(":", 1)[1].split("/")[0]
         return subprocess.run(
-            ["redis-cli", "-h", "127.0.0.1", "-p", port, *args], env={**os.environ, "REDISCLI_AUTH": self.redis_password},
-            check=True, capture_output=True, text=True, timeout=60,
+            ["redis-cli", "-h", "127.0.0.1", "-p", port, *args],
+            env={**os.environ, "REDISCLI_AUTH": self.redis_password},
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
         ).stdout
 
 
-def _as_owner(user: Optional[str]) -> dict:
+def _as_owner(user: str | None) -> dict:
     """Popen arguments that run a child as `user` (only root can switch)."""
     if user is None or os.geteuid() != 0:
         return {}
@@ -123,7 +127,7 @@ def _as_owner(user: Optional[str]) -> dict:
     return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
-def _chown(path: Path, user: Optional[str]) -> None:
+def _chown(path: Path, user: str | None) -> None:
     if user is not None and os.geteuid() == 0:
         entry = pwd.getpwnam(user)
         os.chown(path, entry.pw_uid, entry.pw_gid)
@@ -143,13 +147,27 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 
 
 
 @contextlib.contextmanager
-def started(name: str, args: list[str], log: Path, env: Optional[dict] = None, cwd: Path = ROOT,
-            user: Optional[str] = None, stop_signal: int = signal.SIGTERM) -> Iterator[Service]:
+def started(
+    name: str,
+    args: list[str],
+    log: Path,
+    env: dict | None = None,
+    cwd: Path = ROOT,
+    user: str | None = None,
+    stop_signal: int = signal.SIGTERM,
+) -> Iterator[Service]:
     """Run `args` in its own session until the block ends."""
     with open(log, "ab") as out:
-        process = subprocess.Popen(args, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, **_as_owner(user))
+        process = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            **_as_owner(user),
+        )
     try:
         yield Service(name, process, log)
     finally:
@@ -162,8 +180,10 @@ def wait_until(ready: Callable[[], bool], services: list[Service], timeout: floa
     while time.monotonic() < deadline:
         for service in services:
             if service.process.poll() is not None:
-                raise RuntimeError(f"{service.name} exited ({service.process.returncode}):\n"
-                                   f"{service.log.read_text(errors='replace')[-4000:]}")
+                raise RuntimeError(
+                    f"{service.name} exited ({service.process.returncode}):\n"
+                    f"{service.log.read_text(errors='replace')[-4000:]}"
+                )
         with contextlib.suppress(Exception):
             if ready():
                 return
@@ -178,7 +198,7 @@ def http_ok(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def private_folder(prefix: str, owner: Optional[str] = None, mode: int = 0o700) -> Iterator[Path]:
+def private_folder(prefix: str, owner: str | None = None, mode: int = 0o700) -> Iterator[Path]:
     """A temporary folder outside `workdir` (whose parents another user may not enter)."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
@@ -200,16 +220,42 @@ def postgres(workdir: Path) -> Iterator[tuple[Service, str, str]]:
     with private_folder("fanzha-pg-", owner) as folder:
         (folder / "pw").write_text(admin_password)
         _chown(folder / "pw", owner)
-        subprocess.run([str(bindir / "initdb"), "-D", str(folder / "data"), "-U", "postgres", "-E", "UTF8",
-                        "--no-locale", "--auth=scram-sha-256", f"--pwfile={folder / 'pw'}"],
-                       cwd=folder, check=True, capture_output=True, timeout=120, **_as_owner(owner))
+        subprocess.run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(folder / "data"),
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--auth=scram-sha-256",
+                f"--pwfile={folder / 'pw'}",
+            ],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+            timeout=120,
+            **_as_owner(owner),
+        )
         (folder / "pw").unlink()
         port = free_port()
-        args = [str(bindir / "postgres"), "-D", str(folder / "data"), "-p", str(port),
-                "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={folder}"]
+        args = [
+            str(bindir / "postgres"),
+            "-D",
+            str(folder / "data"),
+            "-p",
+            str(port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={folder}",
+        ]
         # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
-        with started("postgres", args, workdir / "postgres.log", cwd=folder, user=owner,
-                     stop_signal=signal.SIGINT) as service:
+        with started(
+            "postgres", args, workdir / "postgres.log", cwd=folder, user=owner, stop_signal=signal.SIGINT
+        ) as service:
             admin = {"host": "127.0.0.1", "port": port, "user": "postgres", "password": admin_password}
             wait_until(lambda: psycopg2.connect(dbname="postgres", **admin).close() is None, [service], 60)
             connection = psycopg2.connect(dbname="postgres", **admin)
@@ -230,8 +276,23 @@ def redis(workdir: Path) -> Iterator[tuple[Service, int, str]]:
     import redis as redis_client
 
     port, password = free_port(), secrets.token_urlsafe(18)
-    args = [executable("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--daemonize", "no", "--dir", str(workdir), "--protected-mode", "yes"]
+    args = [
+        executable("redis-server"),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+        "--dir",
+        str(workdir),
+        "--protected-mode",
+        "yes",
+    ]
     # The password goes in through a private config file, not the command line (visible in ps).
     config = workdir / "redis.conf"
     config.write_text(f"requirepass {password}\n")
@@ -248,7 +309,7 @@ def render(template: str, values: dict[str, str]) -> str:
     """Fill `{{ name }}` placeholders; every placeholder must have a value."""
     filled = re.sub(r"\{\{ (\w+) \}\}", lambda m: values[m.group(1)], template)
     if "{{" in filled:
-        raise ValueError(f"unfilled placeholder in {filled[filled.index('{{'):][:40]!r}")
+        raise ValueError(f"unfilled placeholder in {filled[filled.index('{{') :][:40]!r}")
     return filled
 
 
@@ -258,18 +319,28 @@ def upstream(ports: list[int]) -> str:
 
 
 @contextlib.contextmanager
-def nginx(workdir: Path, port: int, actions_port: int, rasa_ports: list[int],
-          action_ports: list[int]) -> Iterator[Service]:
+def nginx(
+    workdir: Path, port: int, actions_port: int, rasa_ports: list[int], action_ports: list[int]
+) -> Iterator[Service]:
     """nginx from deploy/nginx.conf; its workers run as nobody when started by root."""
     root = os.geteuid() == 0
     with private_folder("fanzha-nginx-", mode=0o755) as prefix:
         conf = prefix / "nginx.conf"
-        conf.write_text(render((DEPLOY / "nginx.conf").read_text(), {
-            "user": "user nobody nogroup;" if root else "", "prefix": str(prefix),
-            "listen": f"127.0.0.1:{port}", "actions_listen": f"127.0.0.1:{actions_port}",
-            "rasa_servers": upstream(rasa_ports), "action_servers": upstream(action_ports),
-            "read_timeout": str(LOCK_LIFETIME + 60), "access_log": str(workdir / "nginx-access.log"),
-        }))
+        conf.write_text(
+            render(
+                (DEPLOY / "nginx.conf").read_text(),
+                {
+                    "user": "user nobody nogroup;" if root else "",
+                    "prefix": str(prefix),
+                    "listen": f"127.0.0.1:{port}",
+                    "actions_listen": f"127.0.0.1:{actions_port}",
+                    "rasa_servers": upstream(rasa_ports),
+                    "action_servers": upstream(action_ports),
+                    "read_timeout": str(LOCK_LIFETIME + 60),
+                    "access_log": str(workdir / "nginx-access.log"),
+                },
+            )
+        )
         args = [executable("nginx"), "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")]
         check = subprocess.run([*args, "-t"], capture_output=True, text=True, timeout=30)
         if check.returncode:
@@ -282,14 +353,26 @@ def nginx(workdir: Path, port: int, actions_port: int, rasa_ports: list[int],
 
 
 def rasa_env(cluster_env: dict[str, str]) -> dict[str, str]:
-    return {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-            "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME), **cluster_env}
+    return {
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME),
+        **cluster_env,
+    }
 
 
 @contextlib.contextmanager
-def cluster(workdir: Path, port: Optional[int] = None, rasa_servers: int = 2, action_servers: int = 2,
-            env: Optional[dict[str, str]] = None, cors: tuple[str, ...] = (), credentials: Optional[Path] = None,
-            model: Path = MODEL, say: Callable[[str], None] = lambda _: None) -> Iterator[Cluster]:
+def cluster(
+    workdir: Path,
+    port: int | None = None,
+    rasa_servers: int = 2,
+    action_servers: int = 2,
+    env: dict[str, str] | None = None,
+    cors: tuple[str, ...] = (),
+    credentials: Path | None = None,
+    model: Path = MODEL,
+    say: Callable[[str], None] = lambda _: None,
+) -> Iterator[Cluster]:
     """Start PostgreSQL, Redis, action servers, Rasa servers and nginx; stop them all when the block ends.
 
     `env` is added to every Rasa and action server's environment (e.g. rate limits).
@@ -313,9 +396,12 @@ def cluster(workdir: Path, port: Optional[int] = None, rasa_servers: int = 2, ac
         port = port or free_port()
         actions_port = free_port()
         shared_env = {
-            "TRACKER_DB_URL": tracker_db_url, "DATABASE_URL": knowledge_db_url,
+            "TRACKER_DB_URL": tracker_db_url,
+            "DATABASE_URL": knowledge_db_url,
             "REDIS_URL": f"redis://:{redis_password}@127.0.0.1:{redis_port}/0",
-            "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port), "REDIS_PASSWORD": redis_password,
+            "REDIS_HOST": "127.0.0.1",
+            "REDIS_PORT": str(redis_port),
+            "REDIS_PASSWORD": redis_password,
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
             "TRUSTED_PROXIES": "127.0.0.1",  # nginx: the client is the address it forwards for
             **(env or {}),
@@ -325,31 +411,60 @@ def cluster(workdir: Path, port: Optional[int] = None, rasa_servers: int = 2, ac
         for _ in range(action_servers):
             action_port = free_port()
             args = [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)]
-            service = stack.enter_context(started(f"actions-{action_port}", args, workdir / f"actions-{action_port}.log",
-                                                  {"SANIC_HOST": "127.0.0.1", **rasa_env(shared_env)}))
+            service = stack.enter_context(
+                started(
+                    f"actions-{action_port}",
+                    args,
+                    workdir / f"actions-{action_port}.log",
+                    {"SANIC_HOST": "127.0.0.1", **rasa_env(shared_env)},
+                )
+            )
             service.url = f"http://127.0.0.1:{action_port}"
             actions.append(service)
         servers = []
         for _ in range(rasa_servers):
             rasa_port = free_port()
-            args = [str(BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1",
-                    "--port", str(rasa_port), "--credentials", str(credentials),
-                    "--endpoints", str(DEPLOY / "endpoints.yml"), *(["--cors", *cors] if cors else [])]
-            service = stack.enter_context(started(f"rasa-{rasa_port}", args, workdir / f"rasa-{rasa_port}.log",
-                                                  rasa_env(shared_env)))
+            args = [
+                str(BIN / "rasa"),
+                "run",
+                "--model",
+                str(model),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(rasa_port),
+                "--credentials",
+                str(credentials),
+                "--endpoints",
+                str(DEPLOY / "endpoints.yml"),
+                *(["--cors", *cors] if cors else []),
+            ]
+            service = stack.enter_context(
+                started(f"rasa-{rasa_port}", args, workdir / f"rasa-{rasa_port}.log", rasa_env(shared_env))
+            )
             service.url = f"http://127.0.0.1:{rasa_port}"
             servers.append(service)
         everything = [pg, red, *actions, *servers]
         wait_until(lambda: all(http_ok(f"{s.url}/health") for s in actions), everything)
         wait_until(lambda: all(http_ok(f"{s.url}/webhooks/rest/") for s in servers), everything)
-        proxy = stack.enter_context(nginx(workdir, port, actions_port, [port_of(s) for s in servers],
-                                          [port_of(s) for s in actions]))
+        proxy = stack.enter_context(
+            nginx(workdir, port, actions_port, [port_of(s) for s in servers], [port_of(s) for s in actions])
+        )
         wait_until(lambda: http_ok(f"{proxy.url}/webhooks/rest/"), [*everything, proxy], 30)
         try:
             yield Cluster(
-                url=proxy.url, actions_url=shared_env["ACTION_ENDPOINT_URL"], tracker_db_url=tracker_db_url,
-                knowledge_db_url=knowledge_db_url, redis_url=red.url, redis_password=redis_password,
-                postgres=pg, redis=red, nginx=proxy, rasa=servers, actions=actions, workdir=workdir,
+                url=proxy.url,
+                actions_url=shared_env["ACTION_ENDPOINT_URL"],
+                tracker_db_url=tracker_db_url,
+                knowledge_db_url=knowledge_db_url,
+                redis_url=red.url,
+                redis_password=redis_password,
+                postgres=pg,
+                redis=red,
+                nginx=proxy,
+                rasa=servers,
+                actions=actions,
+                workdir=workdir,
             )
         finally:
             say("stopping ...")
@@ -365,8 +480,12 @@ def raise_on_term(signum: int, frame: object) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", "5005")),
-                        help="nginx's port for users' messages (default 5005, as `make run`)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("RASA_PORT", "5005")),
+        help="nginx's port for users' messages (default 5005, as `make run`)",
+    )
     parser.add_argument("--web-port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
     parser.add_argument("--rasa-servers", type=int, default=2)
     parser.add_argument("--action-servers", type=int, default=2)
@@ -378,21 +497,45 @@ def main() -> None:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fanzha-cluster-")))
         credentials = workdir / "credentials.yml"
         subprocess.run([str(BIN / "python"), "-m", "bot.credentials", str(credentials)], cwd=ROOT, check=True)
-        running = stack.enter_context(cluster(
-            workdir, options.port, options.rasa_servers, options.action_servers,
-            cors=(web, f"http://localhost:{options.web_port}"), credentials=credentials,
-            say=lambda line: print(line, flush=True)))
-        page = stack.enter_context(started(
-            "chat page", [str(BIN / "python"), str(ROOT / "scripts" / "serve_web.py"), "--host", "127.0.0.1",
-                          "--port", str(options.web_port), "--rasa", running.url, "--quiet"], workdir / "web.log"))
+        running = stack.enter_context(
+            cluster(
+                workdir,
+                options.port,
+                options.rasa_servers,
+                options.action_servers,
+                cors=(web, f"http://localhost:{options.web_port}"),
+                credentials=credentials,
+                say=lambda line: print(line, flush=True),
+            )
+        )
+        page = stack.enter_context(
+            started(
+                "chat page",
+                [
+                    str(BIN / "python"),
+                    str(ROOT / "scripts" / "serve_web.py"),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(options.web_port),
+                    "--rasa",
+                    running.url,
+                    "--quiet",
+                ],
+                workdir / "web.log",
+            )
+        )
         wait_until(lambda: http_ok(f"{web}/"), [page], 30)
         settings_file = workdir / "cluster.env"  # the passwords stay out of the terminal
         settings_file.touch(mode=0o600)
-        settings_file.write_text(f"TRACKER_DB_URL={running.tracker_db_url}\nDATABASE_URL={running.knowledge_db_url}\n"
-                                 f"REDIS_URL=redis://:{running.redis_password}@{running.redis_url[len('redis://'):]}/0\n")
+        settings_file.write_text(
+            f"TRACKER_DB_URL={running.tracker_db_url}\nDATABASE_URL={running.knowledge_db_url}\n"
+            f"REDIS_URL=redis://:{running.redis_password}@{running.redis_url[len('redis://') :]}/0\n"
+        )
         servers = "\n".join(f"  Rasa server:    {s.url} (pid {s.pid})" for s in running.rasa)
         actions = "\n".join(f"  action server:  {s.url} (pid {s.pid})" for s in running.actions)
-        print(f"""
+        print(
+            f"""
 反诈助手 cluster is up.
   chat page:      {web}/
   REST (nginx):   curl -s -XPOST {running.webhook} -d '{{"sender":"a","message":"我被骗了两万怎么办"}}'
@@ -403,7 +546,9 @@ def main() -> None:
   Redis:          {running.redis_url} (pid {running.redis.pid})
   URLs with passwords: {settings_file}
   logs:           {workdir}
-Stop with Ctrl-C.""", flush=True)
+Stop with Ctrl-C.""",
+            flush=True,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             while all(s.process.poll() is None for s in [*running.rasa, *running.actions, running.nginx]):
                 time.sleep(1)

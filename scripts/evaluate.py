@@ -38,9 +38,7 @@ def print_intents(title: str, report_dir: Path) -> None:
     print(f"accuracy {report['accuracy']:.3f}")
     errors = report_dir / "intent_errors.json"
     if errors.exists():
-        pairs = Counter(
-            (e["intent"], e["intent_prediction"]["name"]) for e in json.loads(errors.read_text())
-        )
+        pairs = Counter((e["intent"], e["intent_prediction"]["name"]) for e in json.loads(errors.read_text()))
         print("confusions (true -> predicted, count):")
         for (true, predicted), count in pairs.most_common(12):
             print(f"  {true} -> {predicted}: {count}")
@@ -50,8 +48,10 @@ def print_questions(report_dir: Path) -> None:
     path = report_dir / "response_selection_report.json"
     if path.exists():
         report = json.loads(path.read_text())
-        print(f"\nquestion keys (held-out): accuracy {report['accuracy']:.3f}, "
-              f"macro-F1 {report['macro avg']['f1-score']:.3f}")
+        print(
+            f"\nquestion keys (held-out): accuracy {report['accuracy']:.3f}, "
+            f"macro-F1 {report['macro avg']['f1-score']:.3f}"
+        )
 
 
 def intent_only_config(folder: Path) -> Path:
@@ -77,8 +77,9 @@ def main(argv: list[str]) -> None:
     if args.cross_validation:
         folds = ROOT / "results" / "cross-validation"
         config = intent_only_config(folds)
-        rasa_test_nlu("--nlu", "data/nlu", "--config", str(config), "--cross-validation", "--folds", "5",
-                      "--out", str(folds))
+        rasa_test_nlu(
+            "--nlu", "data/nlu", "--config", str(config), "--cross-validation", "--folds", "5", "--out", str(folds)
+        )
         print_intents("5-fold cross-validation on data/nlu (test folds)", folds)
 
 

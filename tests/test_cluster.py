@@ -18,8 +18,8 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -29,8 +29,10 @@ from deploy import cluster
 
 pytestmark = [
     pytest.mark.cluster,
-    pytest.mark.skipif(bool(cluster.missing_packages()),
-                       reason=f"Debian packages missing: {' '.join(cluster.missing_packages())} (make test-deps)"),
+    pytest.mark.skipif(
+        bool(cluster.missing_packages()),
+        reason=f"Debian packages missing: {' '.join(cluster.missing_packages())} (make test-deps)",
+    ),
 ]
 
 SENDERS = 20
@@ -118,8 +120,11 @@ def answered(events: list[dict]) -> bool:
 
 def upstreams(running: cluster.Cluster) -> list[str]:
     """For every message nginx passed on, the Rasa server(s) it tried, in order."""
-    return [line.split("upstream=")[1].split(" status=")[0]
-            for line in running.access_log.read_text().splitlines() if " POST /webhooks/" in line]
+    return [
+        line.split("upstream=")[1].split(" status=")[0]
+        for line in running.access_log.read_text().splitlines()
+        if " POST /webhooks/" in line
+    ]
 
 
 def servers_for(running: cluster.Cluster, request_ids: list[str]) -> dict[str, str]:
@@ -143,7 +148,7 @@ def test_two_messages_of_one_sender_at_the_same_moment_are_handled_one_after_the
         sender = f"pair-{attempt}-{uuid.uuid4().hex[:8]}"
         start, results = threading.Barrier(2), {}
 
-        def say(text: str) -> None:
+        def say(text: str, sender: str = sender, start: threading.Barrier = start, results: dict = results) -> None:
             start.wait()
             results[text] = send_named(running, sender, text)
 
@@ -197,6 +202,18 @@ def test_bad_input_through_nginx_is_refused_once_and_not_retried(running):
     assert tried[-1] == "-" and "-" not in tried[:-1]
 
 
+def _redis_value(client, key: str) -> object:
+    """Whatever a key holds, read with the command for its type."""
+    readers = {
+        "string": lambda: client.get(key),
+        "zset": lambda: client.zrange(key, 0, -1),
+        "hash": lambda: client.hgetall(key),
+        "list": lambda: client.lrange(key, 0, -1),
+        "set": lambda: client.smembers(key),
+    }
+    return readers.get(client.type(key), lambda: "")()
+
+
 def test_no_raw_personal_data_in_postgresql_redis_or_logs(running):
     sender = f"privacy-{uuid.uuid4().hex[:8]}"
     status, replies = send(running, sender, f"我身份证号{ID_NUMBER}，银行卡{CARD}，手机{MOBILE}，他们让我转账")
@@ -217,11 +234,7 @@ def test_no_raw_personal_data_in_postgresql_redis_or_logs(running):
         keys = running.redis_cli("-n", str(db), "--scan").split()
         client = redis.Redis(port=port, password=running.redis_password, db=db, decode_responses=True)
         for key in keys:
-            kind = client.type(key)
-            value = {"string": lambda: client.get(key), "zset": lambda: client.zrange(key, 0, -1),
-                     "hash": lambda: client.hgetall(key), "list": lambda: client.lrange(key, 0, -1),
-                     "set": lambda: client.smembers(key)}.get(kind, lambda: "")()
-            found.append(f"{key} {value}")
+            found.append(f"{key} {_redis_value(client, key)}")
         client.close()
     logs = "\n".join(p.read_text(errors="replace") for p in running.workdir.glob("*.log"))
     for raw in (ID_NUMBER, CARD, MOBILE):
@@ -237,8 +250,11 @@ def test_a_retried_turn_that_was_already_stored_is_answered_again_not_run_twice(
     body = json.dumps({"sender": sender, "message": MESSAGES[2]}).encode()
     answers = []
     for server in running.rasa:
-        request = urllib.request.Request(f"{server.url}/webhooks/rest/webhook", data=body, headers={
-            "Content-Type": "application/json", "X-Request-ID": request_id})
+        request = urllib.request.Request(
+            f"{server.url}/webhooks/rest/webhook",
+            data=body,
+            headers={"Content-Type": "application/json", "X-Request-ID": request_id},
+        )
         with cluster.HTTP.open(request, timeout=120) as response:
             answers.append(json.load(response))
     assert answers[0] and answers[1] == answers[0]
@@ -284,6 +300,8 @@ def test_many_conversations_survive_a_rasa_server_killed_mid_load(running):
         assert user_texts(events) == MESSAGES, f"{sender}: lost or duplicated turns"
         assert all(answered(turn) for turn in turns(events)), sender
     retried = [u for u in upstreams(running) if "," in u]
-    print(f"\nkilled {victim.name} at {killed_at:.1f} s; {SENDERS * len(MESSAGES)} turns in {elapsed:.1f} s; "
-          f"{len(retried)} passed to the other server; {essentials} answered with the essentials")
+    print(
+        f"\nkilled {victim.name} at {killed_at:.1f} s; {SENDERS * len(MESSAGES)} turns in {elapsed:.1f} s; "
+        f"{len(retried)} passed to the other server; {essentials} answered with the essentials"
+    )
     assert elapsed < LOAD_BUDGET_S

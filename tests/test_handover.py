@@ -113,7 +113,9 @@ def _parsed(text: str, intent: str, ranking: list[tuple[str, float]]):
 
 def test_router_has_the_last_word_after_an_ambiguous_fallback():
     story = "我妈刚接到电话说是公安局的，让她把钱转到安全账户，她已经转了5万了"
-    message = _parsed(story, "nlu_fallback", [("nlu_fallback", 0.45), ("suspected_scam_call", 0.5), ("lost_money", 0.5)])
+    message = _parsed(
+        story, "nlu_fallback", [("nlu_fallback", 0.45), ("suspected_scam_call", 0.5), ("lost_money", 0.5)]
+    )
     assert message.get("intent") == {"name": "lost_money", "confidence": 1.0}
     assert [r["name"] for r in message.get("intent_ranking")][:2] == ["lost_money", "nlu_fallback"]
 

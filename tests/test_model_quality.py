@@ -50,8 +50,10 @@ def known_false_positives() -> set[str]:
     """
     d = domain()
     forms = {f"utter_ask_{slot}" for form in d["forms"].values() for slot in form["required_slots"]}
-    unused = {f"The utterance '{name}' is not used in any story or rule." for name in
-              forms | {f"utter_{topic}" for topic in CORE_INTENTS}}
+    unused = {
+        f"The utterance '{name}' is not used in any story or rule."
+        for name in forms | {f"utter_{topic}" for topic in CORE_INTENTS}
+    }
     duplicated = "The following duplicated intents have been found across multiple domain files: " + ", ".join(
         sorted(CORE_INTENTS)
     )
@@ -67,8 +69,15 @@ def test_training_data_is_valid():
 
 def test_conversation_stories_pass():
     result = rasa(
-        "test", "core", "--model", str(MODEL), "--stories", "tests/stories",
-        "--out", str(RESULTS / "core"), "--fail-on-prediction-errors",
+        "test",
+        "core",
+        "--model",
+        str(MODEL),
+        "--stories",
+        "tests/stories",
+        "--out",
+        str(RESULTS / "core"),
+        "--fail-on-prediction-errors",
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 

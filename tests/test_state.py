@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import redis
@@ -191,8 +191,9 @@ def test_built_from_an_endpoint_config_like_rasa_does(redis_server):
     from rasa.utils.endpoints import EndpointConfig
 
     port, password = redis_server
-    config = EndpointConfig(url="127.0.0.1", type="bot.lock_store.AtomicRedisLockStore",
-                            port=str(port), password=password, db=1)
+    config = EndpointConfig(
+        url="127.0.0.1", type="bot.lock_store.AtomicRedisLockStore", port=str(port), password=password, db=1
+    )
     store = LockStore.create(config)
     assert isinstance(store, AtomicRedisLockStore) and store.red.ping()
 
@@ -227,7 +228,11 @@ def test_rate_limits_are_counted_once_for_all_servers(with_redis):
 
     first, second = RateLimiter(3, scope="sender"), RateLimiter(3, scope="sender")
     assert [first.allow("rest:a"), second.allow("rest:a"), first.allow("rest:a"), second.allow("rest:a")] == [
-        True, True, True, False]
+        True,
+        True,
+        True,
+        False,
+    ]
     assert RateLimiter(3, scope="address").allow("rest:a"), "each limiter has its own windows"
     first, second = NewConversationLimiter(1), NewConversationLimiter(1)
     assert first.allow("rest:a", "203.0.113.7") and second.allow("rest:a", "203.0.113.7"), "known, not new"
@@ -240,8 +245,18 @@ async def test_wechat_servers_share_buttons_signed_requests_and_messages(with_re
     from bot.channels.wechat import WeChatInput
 
     first, second = WeChatInput("token"), WeChatInput("token")
-    first._render("openid-1", [{"text": "您遇到的是哪种情况？", "buttons": [
-        {"title": "接到可疑电话", "payload": "/suspected_scam_call"}, {"title": "已经转了钱", "payload": "/lost_money"}]}])
+    first._render(
+        "openid-1",
+        [
+            {
+                "text": "您遇到的是哪种情况？",
+                "buttons": [
+                    {"title": "接到可疑电话", "payload": "/suspected_scam_call"},
+                    {"title": "已经转了钱", "payload": "/lost_money"},
+                ],
+            }
+        ],
+    )
     assert second._chosen("openid-1", "2") == "/lost_money"
     assert second._chosen("openid-2", "2") == "2"
 
@@ -251,7 +266,8 @@ async def test_wechat_servers_share_buttons_signed_requests_and_messages(with_re
 
     message = parse_message(
         "<xml><ToUserName>gh_bot</ToUserName><FromUserName>openid-3</FromUserName><CreateTime>1700000000</CreateTime>"
-        "<MsgType>text</MsgType><Content>你好</Content><MsgId>42</MsgId></xml>")
+        "<MsgType>text</MsgType><Content>你好</Content><MsgId>42</MsgId></xml>"
+    )
     seen = []
 
     async def rasa(user_message) -> None:
@@ -273,12 +289,19 @@ def test_a_stored_turn_is_found_by_its_message_id_with_its_replies():
     from bot.channels.retries import stored_replies
 
     buttons = [{"title": "已经转了钱", "payload": "/lost_money"}]
-    tracker = DialogueStateTracker.from_events("rest:s", [
-        ActionExecuted("action_listen"),
-        UserUttered("在吗", message_id="first"), BotUttered("您好", {"buttons": buttons}), BotUttered("请说"),
-        ActionExecuted("action_listen"),
-        UserUttered("被骗了", message_id="second"), BotUttered("马上打110"), ActionExecuted("action_listen"),
-    ])
+    tracker = DialogueStateTracker.from_events(
+        "rest:s",
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("在吗", message_id="first"),
+            BotUttered("您好", {"buttons": buttons}),
+            BotUttered("请说"),
+            ActionExecuted("action_listen"),
+            UserUttered("被骗了", message_id="second"),
+            BotUttered("马上打110"),
+            ActionExecuted("action_listen"),
+        ],
+    )
     first = stored_replies(tracker, "first")
     assert [(r["text"], r.get("buttons")) for r in first] == [("您好", buttons), ("请说", None)]
     assert [r["text"] for r in stored_replies(tracker, "second")] == ["马上打110"]

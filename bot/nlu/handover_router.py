@@ -10,14 +10,12 @@ line in any case.
 
 from __future__ import annotations
 
-from typing import List
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.component import StatelessComponent
 from bot.handover import handed_over
+from bot.nlu.component import StatelessComponent
 
 LOST_MONEY = "lost_money"
 # Intents a handed-over story may be mistaken for; the others already lead to fitting advice.
@@ -46,7 +44,7 @@ class HandoverRouter(StatelessComponent):
             add_to_output=True,
         )
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self.route(message)
         return messages

@@ -10,8 +10,6 @@ placeholder: their reply is the topic's guidance, never this text.
 
 from __future__ import annotations
 
-from typing import Dict, List, Text
-
 import yaml
 from rasa.shared.core.domain import Domain
 from rasa.shared.importers.rasa import RasaFileImporter
@@ -23,14 +21,14 @@ QUESTIONS_FILE = settings.KNOWLEDGE_DIR / "questions.yml"
 GENERAL_KEY = "general"
 
 
-def question_answers() -> Dict[Text, Text]:
+def question_answers() -> dict[str, str]:
     """Answer text per question key, as written in data/knowledge/questions.yml."""
     with open(QUESTIONS_FILE, encoding="utf-8") as f:
         entries = yaml.safe_load(f)["questions"] or []
     return {entry["key"]: "\n".join(entry["answer"]) for entry in entries}
 
 
-def retrieval_responses(nlu: TrainingData, answers: Dict[Text, Text]) -> Dict[Text, List[Dict[Text, Text]]]:
+def retrieval_responses(nlu: TrainingData, answers: dict[str, str]) -> dict[str, list[dict[str, str]]]:
     """A domain response for every retrieval key used in the NLU data."""
     keys = {ex.get_full_intent() for ex in nlu.intent_examples if "/" in ex.get_full_intent()}
     return {f"utter_{key}": [{"text": answers.get(key, key)}] for key in sorted(keys)}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -13,9 +11,7 @@ from bot.nlu.component import StatelessComponent
 from bot.textnorm import to_simplified
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class ChineseNormalizer(StatelessComponent):
     """Rewrites each message's text with OpenCC t2s, so 請問 and 请问 read the same."""
 
@@ -25,7 +21,7 @@ class ChineseNormalizer(StatelessComponent):
         if isinstance(text, str) and text:
             message.set(TEXT, to_simplified(text))
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._normalize(message)
         return messages
