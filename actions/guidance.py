@@ -29,7 +29,8 @@ class ActionGiveGuidance(Action):
 
     A pasted message, or any text with signs in it, gets the analysis (family, signs
     found, what to do); a person's own story that names no family may still match a
-    scam type by its words.
+    scam type by its words. A screenshot's text (bot/screenshot.py puts it, redacted, in the
+    message's metadata) is always analysed as a forwarded message.
     """
 
     def name(self) -> str:
@@ -38,8 +39,9 @@ class ActionGiveGuidance(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         topic = intent if intent in CHECKLIST_OFFER else "suspected_scam_call"
-        text = user_text(tracker)
-        key = asked_question(tracker, topic)
+        picture = ((tracker.latest_message or {}).get("metadata") or {}).get("screenshot_text")
+        text = picture if isinstance(picture, str) else user_text(tracker)
+        key = None if picture else asked_question(tracker, topic)
         answer = repository.question(key) if key else None
         if answer:
             dispatcher.utter_message(text=format_question(answer))
@@ -50,7 +52,7 @@ class ActionGiveGuidance(Action):
             return []
         families = repository.scam_types()
         analysis = analyze(text, families, repository.message_signs()) if text else None
-        if analysis and (analysis.family or analysis.findings or looks_forwarded(text)):
+        if analysis and (picture or analysis.family or analysis.findings or looks_forwarded(text)):
             dispatcher.utter_message(text=format_analysis(analysis))
         elif topic == "suspected_scam_call":
             for scam_type in recognize(text, families, limit=1):

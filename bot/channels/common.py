@@ -265,6 +265,7 @@ async def deliver(
     input_channel: str,
     client: Optional[str] = None,
     attempt: Optional[Attempt] = None,
+    metadata: Optional[dict] = None,
 ) -> Optional[str]:
     """Hand one user message to Rasa, redacted; answer directly when Rasa cannot.
 
@@ -272,6 +273,7 @@ async def deliver(
     namespace. `client` is the caller's address where callers are end users (REST), for
     the per-address limits. `attempt` names a request a load balancer may retry, so a turn
     already stored is answered again rather than run twice (bot/channels/retries.py).
+    `metadata` is the channels' own (a screenshot's redacted text, bot/screenshot.py), never a caller's.
     Returns the text Rasa was given, or None if it was refused.
     """
     conversation = conversation_id(input_channel, sender_id)
@@ -293,7 +295,8 @@ async def deliver(
         if attempt is None or not await attempt.replayed(conversation, counting):
             message_id = attempt.request_id if attempt else None
             await on_new_message(
-                UserMessage(redaction.text, counting, conversation, input_channel=input_channel, message_id=message_id)
+                UserMessage(redaction.text, counting, conversation, input_channel=input_channel,
+                            message_id=message_id, metadata=metadata)
             )
     except Exception:  # never let a failure reach the user as silence or a 500
         logger.exception("message handling failed for sender %s", sender_tag(conversation))
