@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.knowledge import format_scam_type
 from actions.questions import asked_question, format_question
 from actions.store import numbered_lines, repository, user_text
-from bot.knowledge.repository import Guidance
+from bot.knowledge.models import Guidance
 from bot.message_check import analyze, format_analysis, looks_forwarded
 from bot.scam_types import recognize
 

@@ -6,8 +6,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.store import bullet_lines, repository, user_text
-from bot.knowledge.repository import Hotline, LawFact
-from bot.scam_types import ScamType, recognize
+from bot.knowledge.models import Hotline, LawFact, ScamType
+from bot.scam_types import recognize
 
 
 def format_hotline(h: Hotline) -> str:

@@ -13,7 +13,7 @@ from actions.questions import asked_question, format_question
 from actions.store import latest_entity, numbered_lines, repository, user_text
 from bot import loss_report
 from bot.handover import handed_over
-from bot.knowledge.repository import Guidance
+from bot.knowledge.models import Guidance
 from bot.privacy import redact
 
 TOPIC = "lost_money"

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 
 from actions.knowledge import format_hotline, format_law_fact
 from actions.statistics import format_figures
-from bot.knowledge.repository import QuestionAnswer
+from bot.knowledge.models import QuestionAnswer
 
 GENERAL = "general"
 # Below this the ResponseSelector is guessing; the topic's general reply is the safer answer.

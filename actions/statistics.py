@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.store import latest_entity, repository, user_text
-from bot.knowledge.repository import Figure
+from bot.knowledge.models import Statistic
 
 # An overview across metrics shows this many lines and says how many more there are;
 # the figures of one metric are always shown in full.
@@ -30,7 +30,7 @@ class FigureLine:
     notes: tuple[str, ...]
 
 
-def figure_lines(figures: list[Figure]) -> list[FigureLine]:
+def figure_lines(figures: list[Statistic]) -> list[FigureLine]:
     """Distinct figures in the given order; a figure printed by two sources cites both."""
     grouped: dict[tuple, tuple[str, list[str], set[str], list[str]]] = {}
     for f in figures:
@@ -67,7 +67,7 @@ def _shown(lines: list[FigureLine], limit: Optional[int]) -> int:
 
 
 def format_figures(
-    figures: list[Figure], limit: Optional[int] = None, labels: Optional[dict[str, str]] = None
+    figures: list[Statistic], limit: Optional[int] = None, labels: Optional[dict[str, str]] = None
 ) -> str:
     """Every figure, or the first `limit` lines and how many more there are and how to ask.
 

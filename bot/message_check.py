@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from bot import redflags
-from bot.redflags import GenericSign, RedFlag
-from bot.scam_types import MessageSign, ScamType
+from bot.knowledge.models import GenericSign, MessageSign, ScamType
+from bot.redflags import RedFlag
 
 #: A family is reported when its signs found weigh this much.
 MATCH_WEIGHT = 2
@@ -160,7 +160,7 @@ def analyze(text: str, families: Sequence[ScamType], signs: Sequence[GenericSign
     """Which family `text` matches (if any), the signs found in it, and what to do.
 
     `families` and `signs` come from the knowledge store (`repository.scam_types()`,
-    `repository.message_signs()`) or the YAML files (`load_scam_types`, `redflags.load_signs`).
+    `repository.message_signs()`) or the YAML files (`bot.knowledge.loader.read_file`).
     """
     flags = redflags.check(text, signs)
     generic = [_generic(f) for f in flags]

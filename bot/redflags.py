@@ -1,8 +1,8 @@
 """Offline red-flag check of a pasted SMS, chat message, phone number or link.
 
 The signs' labels, reasons, advice and vocabulary are data (data/knowledge/message_signs.yml,
-read by `load_signs` or from the knowledge store); the logic is here: link parsing, the
-grammar around the words, and negation ("请勿提供验证码" is a warning, not a request).
+`bot.knowledge.models.GenericSign`, read from the knowledge store); the logic is here: link
+parsing, the grammar around the words, and negation ("请勿提供验证码" is a warning, not a request).
 """
 
 from __future__ import annotations
@@ -10,34 +10,13 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-
-import yaml
 
 from bot import settings
+from bot.knowledge.models import GenericSign
 from bot.privacy import PLACEHOLDERS
 from bot.textnorm import to_simplified
-
-
-@dataclass(frozen=True)
-class GenericSign:
-    """A warning sign detected by code, with its words from data/knowledge/message_signs.yml."""
-
-    id: str
-    label: str
-    why: str
-    advice: str
-    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    @classmethod
-    def from_entry(cls, entry: Mapping) -> GenericSign:
-        terms = tuple((name, tuple(str(w) for w in words)) for name, words in (entry.get("terms") or {}).items())
-        return cls(entry["id"], entry["label"], entry["why"], entry.get("advice") or "", terms)
-
-    def words(self, name: str) -> tuple[str, ...]:
-        return dict(self.terms)[name]
 
 
 @dataclass(frozen=True)
@@ -51,16 +30,12 @@ class RedFlag:
     start: int = 0  # where the evidence starts in `normalize(text)`
 
 
-def load_signs(path: str | Path) -> tuple[GenericSign, ...]:
-    """The `message_signs` list of a message_signs.yml file."""
-    with open(path, encoding="utf-8") as f:
-        return tuple(GenericSign.from_entry(e) for e in yaml.safe_load(f)["message_signs"] or [])
-
-
 @functools.cache
 def default_signs() -> tuple[GenericSign, ...]:
     """The signs in the repository's data, for callers without the knowledge store."""
-    return load_signs(settings.KNOWLEDGE_DIR / "message_signs.yml")
+    from bot.knowledge.loader import read_file  # the loader checks its signs against this module
+
+    return tuple(read_file(settings.KNOWLEDGE_DIR / f"{GenericSign.file}.yml", GenericSign))
 
 
 def normalize(text: str) -> str:

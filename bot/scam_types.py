@@ -1,20 +1,17 @@
 """Recognize the kind of scam a user's story describes.
 
-Pure Python: the types come from `data/knowledge/scam_types.yml` (via
-`load_scam_types` here, or the knowledge store), and `recognize` ranks them
-by the aliases and keywords found in the text. Each type also carries the
-signs that find it in a pasted message (used by `bot.message_check`).
+Pure Python: the types (`bot.knowledge.models.ScamType`) come from the knowledge
+store or `data/knowledge/scam_types.yml` (`bot.knowledge.loader.read_file`), and `recognize` ranks
+them by the aliases and keywords found in the text.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Mapping, Sequence
+from collections.abc import Sequence
 
-import yaml
+from bot.knowledge.models import ScamType
 
 #: An alias (a name of the type, e.g. 杀猪盘) outweighs any single keyword.
 ALIAS_BONUS = 5.0
@@ -26,51 +23,6 @@ RELATIVE_CUTOFF = 0.5
 _SPACES = re.compile(r"\s+")
 #: Common variant spellings in users' messages, mapped to the form the data uses.
 _VARIANTS = (("帐", "账"), ("身分证", "身份证"))
-
-
-@dataclass(frozen=True)
-class MessageSign:
-    """A sign of one scam family in a pasted message: what it is, why it matters, the patterns that find it."""
-
-    id: str
-    label: str
-    why: str
-    patterns: tuple[str, ...]
-    weight: int = 1
-    #: Shared by many families ("asks you to click the link"): adds weight, never matches a family alone.
-    supporting: bool = False
-
-    @classmethod
-    def from_entry(cls, entry: Mapping) -> MessageSign:
-        return cls(
-            entry["id"], entry["label"], entry["why"], tuple(entry["patterns"]),
-            int(entry.get("weight", 1)), bool(entry.get("supporting", False)),
-        )
-
-
-@dataclass(frozen=True)
-class ScamType:
-    """A kind of scam with the words that point to it, how to spot it in a message, and what to do."""
-
-    id: str
-    name: str
-    aliases: tuple[str, ...]
-    keywords: tuple[str, ...]
-    signs: tuple[str, ...]
-    advice: tuple[str, ...]
-    message_signs: tuple[MessageSign, ...] = ()
-    #: Ids of generic signs (data/knowledge/message_signs.yml) that also point to this family.
-    generic_signs: tuple[str, ...] = ()
-
-    @classmethod
-    def from_entry(cls, entry: Mapping) -> ScamType:
-        """From a scam_types.yml entry or a store row's columns."""
-        return cls(
-            id=entry["id"], name=entry["name"], aliases=tuple(entry["aliases"]),
-            keywords=tuple(entry["keywords"]), signs=tuple(entry["signs"]), advice=tuple(entry["advice"]),
-            message_signs=tuple(MessageSign.from_entry(m) for m in entry.get("message_signs") or ()),
-            generic_signs=tuple(entry.get("generic_signs") or ()),
-        )
 
 
 def normalize(text: str) -> str:
@@ -132,9 +84,3 @@ def recognize(text: str, scam_types: Sequence[ScamType], limit: int = 2) -> list
     scored.sort(key=lambda s: (-s[0], s[1]))
     best = scored[0][0]
     return [t for s, _, t in scored if s >= best * RELATIVE_CUTOFF][:limit]
-
-
-def load_scam_types(path: str | Path) -> list[ScamType]:
-    """Read the `scam_types` list of a scam_types.yml file."""
-    with open(path, encoding="utf-8") as f:
-        return [ScamType.from_entry(e) for e in yaml.safe_load(f)["scam_types"] or []]

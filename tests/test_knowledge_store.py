@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 import yaml
 
 from bot import settings
 from bot.knowledge import KnowledgeRepository
-from bot.knowledge.loader import build
+from bot.knowledge.loader import KnowledgeDataError, build, read
 
 FILES = ("sources", "metrics", "statistics", "law", "hotlines", "guidance", "scam_types", "questions", "message_signs")
 
@@ -27,7 +29,8 @@ def test_build_loads_every_entry_and_can_rebuild(tmp_path):
     assert build(url) == yaml_count()
     assert build(url) == yaml_count()
     repo = KnowledgeRepository(url)
-    assert len(repo.figures()) == len(yaml.safe_load(open(settings.KNOWLEDGE_DIR / "statistics.yml"))["statistics"])
+    statistics = yaml.safe_load((settings.KNOWLEDGE_DIR / "statistics.yml").read_text(encoding="utf-8"))
+    assert len(repo.figures()) == len(statistics["statistics"])
     repo.dispose()
 
 
@@ -68,10 +71,10 @@ def test_years_cover_the_sources(repository):
     assert {2020, 2021, 2023} <= set(repository.years())
 
 
-def test_hotlines_mark_12381_as_not_callable(repository):
+def test_12381_is_said_to_only_send_warnings(repository):
     hotlines = {h.number: h for h in repository.hotlines()}
-    assert hotlines["110"].callable and hotlines["96110"].callable
-    assert not hotlines["12381"].callable
+    assert "只发提醒短信" in hotlines["12381"].summary and "不用回拨" in hotlines["12381"].summary
+    assert [h.number for h in repository.hotlines() if h.essential] == ["110", "96110", "12381"]
 
 
 @pytest.mark.parametrize("topic", ["suspected_scam_call", "lost_money", "selling_card", "app_verification"])
@@ -176,3 +179,71 @@ def test_joint_punishment_is_called_a_draft(repository):
     assert mentioned
     for sentence in mentioned:
         assert "征求意见稿" in sentence, sentence
+
+
+# ---------------------------------------------------------------- validation of the YAML files
+
+
+def _edited_copy(tmp_path, name: str, edit) -> Path:
+    """A copy of data/knowledge/ whose `name`.yml went through `edit(data)` (data: the whole file)."""
+    directory = tmp_path / "knowledge"
+    shutil.copytree(settings.KNOWLEDGE_DIR, directory)
+    path = directory / f"{name}.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return directory
+
+
+def _set(name: str, index: int, **fields):
+    return lambda data: data[name][index].update(fields)
+
+
+def _drop(name: str, index: int, field: str):
+    return lambda data: data[name][index].pop(field)
+
+
+@pytest.mark.parametrize(
+    "name, edit, message",
+    [
+        ("statistics", _set("statistics", 0, value=39.4),
+         r"^statistics\.yml entry 1 \('cases-handled-2023-01-to-09'\): field 'value': str type expected$"),
+        ("statistics", _drop("statistics", 2, "quote"),
+         r"^statistics\.yml entry 3 \('[\w-]+'\): field 'quote': field required$"),
+        ("statistics", _set("statistics", 1, metirc="cases_solved"),
+         r"^statistics\.yml entry 2 \('[\w-]+'\): field 'metirc': extra fields not permitted$"),
+        ("statistics", _set("statistics", 0, metric="no_such_metric"),
+         r"^statistics\.yml entry 1 \('cases-handled-2023-01-to-09'\): "
+         r"metric 'no_such_metric' not found in metrics\.yml$"),
+        ("law", _set("law", 0, topic="tax"),
+         r"^law\.yml entry 1 \('[\w-]+'\): field 'topic': unexpected value; permitted: 'anti_fraud_law'"),
+        ("hotlines", _set("hotlines", 1, number=96110),
+         r"^hotlines\.yml entry 2 \(96110\): field 'number': str type expected$"),
+        ("guidance", _set("guidance", 0, steps=["先挂断", "  "]),
+         r"^guidance\.yml entry 1 \('suspected_scam_call'\): field 'steps\.1': must not be blank$"),
+        ("scam_types", lambda data: data["scam_types"][0]["message_signs"][1].update(weight=3),
+         r"^scam_types\.yml entry 1 \('impersonate_police'\): field 'message_signs\.1\.weight': "
+         r"ensure this value is less than or equal to 2$"),
+        ("scam_types", _set("scam_types", 0, generic_signs=["safe_acount"]),
+         r"^scam_types\.yml entry 1 \('impersonate_police'\): "
+         r"generic_signs \['safe_acount'\] not found in message_signs\.yml$"),
+        ("message_signs", _set("message_signs", 0, id="safe_accounts"),
+         r"^message_signs\.yml entry 1 \('safe_accounts'\): no detector 'safe_accounts' in bot/redflags\.py$"),
+        ("sources", lambda data: data["sources"].append(dict(data["sources"][0])),
+         r"^sources\.yml entry 6 \('renmin-2021-04-10'\): duplicate id$"),
+        ("metrics", lambda data: data["metrics"].insert(3, "cases_solved"),
+         r"^metrics\.yml entry 4: Metric expected dict not str$"),
+        ("questions", lambda data: data.update(questions={"key": "x"}),
+         r"^questions\.yml: needs one top-level key 'questions' holding a list$"),
+    ],
+    ids=["number-for-text", "missing", "typo", "reference", "literal", "unquoted-number", "blank-line",
+         "nested", "reference-list", "detector", "duplicate", "not-a-mapping", "not-a-list"],
+)
+def test_bad_data_is_refused_naming_file_entry_and_field(tmp_path, name, edit, message):
+    directory = _edited_copy(tmp_path, name, edit)
+    with pytest.raises(KnowledgeDataError, match=message):
+        read(directory)
+
+
+def test_the_data_in_the_repository_is_valid():
+    assert sum(len(entries) for entries in read().values()) == yaml_count()

@@ -19,12 +19,12 @@ from bot.message_check import (
     format_analysis,
     looks_forwarded,
 )
-from bot.redflags import load_signs
-from bot.scam_types import load_scam_types
+from bot.knowledge.loader import read_file
+from bot.knowledge.models import GenericSign, ScamType
 from tests.test_scam_types import STORIES, UNRELATED
 
-FAMILIES = load_scam_types(bot_settings.KNOWLEDGE_DIR / "scam_types.yml")
-SIGNS = load_signs(bot_settings.KNOWLEDGE_DIR / "message_signs.yml")
+FAMILIES = read_file(bot_settings.KNOWLEDGE_DIR / "scam_types.yml", ScamType)
+SIGNS = tuple(read_file(bot_settings.KNOWLEDGE_DIR / "message_signs.yml", GenericSign))
 BY_ID = {f.id: f for f in FAMILIES}
 LINK_SIGNS = {"short_link", "ip_link", "lookalike_domain", "unofficial_link"}
 

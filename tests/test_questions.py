@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge.loader import KnowledgeDataError, rows
-from bot.knowledge.repository import QuestionAnswer
+from bot.knowledge.loader import KnowledgeDataError, read
+from bot.knowledge.models import QuestionAnswer
 from bot.textnorm import to_simplified
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -236,7 +236,7 @@ def _knowledge_copy(tmp_path: Path, edit) -> Path:
 def test_loader_refuses_a_missing_reference(tmp_path, field, value, message):
     directory = _knowledge_copy(tmp_path, lambda entries: entries[0].update({field: value}))
     with pytest.raises(KnowledgeDataError, match=message):
-        rows(directory)
+        read(directory)
 
 
 def test_loader_refuses_a_general_key(tmp_path):
@@ -244,7 +244,7 @@ def test_loader_refuses_a_general_key(tmp_path):
         tmp_path, lambda entries: entries[0].update({"key": "lost_money/general"})
     )
     with pytest.raises(KnowledgeDataError, match="general"):
-        rows(directory)
+        read(directory)
 
 
 # ---------------------------------------------------------------- repository

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.scam_types import ScamType, load_scam_types, recognize
+from bot.knowledge.loader import read_file
+from bot.knowledge.models import ScamType
+from bot.scam_types import recognize
 
 ROOT = Path(__file__).resolve().parents[1]
-SCAM_TYPES = load_scam_types(ROOT / "data" / "knowledge" / "scam_types.yml")
+SCAM_TYPES = read_file(ROOT / "data" / "knowledge" / "scam_types.yml", ScamType)
 
 STORIES = [
     # impersonate_police

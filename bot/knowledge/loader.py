@@ -1,146 +1,117 @@
 """Build the knowledge store from the versioned YAML files in data/knowledge/.
 
 Run `python -m bot.knowledge.loader` (the Makefile does) to (re)build the
-database named by `DATABASE_URL`, a SQLite file under var/ by default.
+database named by `DATABASE_URL`, a SQLite file under var/ by default. Every
+entry is validated with its model (`bot.knowledge.models`) first: bad data stops
+the build with an error naming the file, the entry and the field.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session
 
 from bot import settings
-from bot.knowledge.models import (
-    Base,
-    Guidance,
-    Hotline,
-    LawFact,
-    MessageSignRow,
-    Metric,
-    Question,
-    ScamTypeRow,
-    Source,
-    Statistic,
-)
+from bot.knowledge.models import MODELS, Entry, GenericSign, Question, ScamType
+from bot.knowledge.tables import TABLES, metadata
+from bot.redflags import detector_ids
 
 logger = logging.getLogger(__name__)
 
-
-def read_yaml(directory: Path, name: str) -> list[dict[str, Any]]:
-    """The list under the top-level key `name` of `directory/name.yml`."""
-    with open(directory / f"{name}.yml", encoding="utf-8") as f:
-        return yaml.safe_load(f)[name] or []
-
-
-def _date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+#: Validated entries per model, each list in file order.
+Knowledge = dict[type[Entry], list[Entry]]
 
 
 class KnowledgeDataError(ValueError):
-    """The YAML files contradict themselves (e.g. a reference to a missing id)."""
+    """A file in data/knowledge/ is malformed or contradicts another (e.g. a reference to a missing id)."""
 
 
-def question_rows(
-    entries: list[dict[str, Any]], law_ids: set[str], figure_ids: set[str], hotline_numbers: set[str]
-) -> list[Question]:
-    """Rows for questions.yml, refusing unknown references so a typo never reaches users."""
-    out: list[Question] = []
-    seen: set[str] = set()
-    for i, q in enumerate(entries):
-        key, topic = q["key"], q["topic"]
-        where = f"questions.yml entry {key!r}"
-        if key in seen:
-            raise KnowledgeDataError(f"{where}: duplicate key")
-        seen.add(key)
-        if not key.startswith(f"{topic}/") or key.endswith("/general"):
-            raise KnowledgeDataError(f"{where}: key must be {topic}/<question>, not /general")
-        answer = q["answer"]
-        lines = isinstance(answer, list) and all(isinstance(a, str) and a.strip() for a in answer)
-        if not (answer and lines):
-            raise KnowledgeDataError(f"{where}: answer must be a list of non-empty lines")
-        refs = {field: [str(x) for x in q.get(field) or []] for field in ("law", "figures", "hotlines")}
-        for field, known, file in (
-            ("law", law_ids, "law.yml"),
-            ("figures", figure_ids, "statistics.yml"),
-            ("hotlines", hotline_numbers, "hotlines.yml"),
-        ):
-            missing = [x for x in refs[field] if x not in known]
-            if missing:
-                raise KnowledgeDataError(f"{where}: {field} {missing} not found in {file}")
-        out.append(
-            Question(key=key, position=i, topic=topic, question=q["question"], answer=answer,
-                     law_ids=refs["law"], figure_ids=refs["figures"], hotline_numbers=refs["hotlines"])
-        )
-    return out
+def _where(model: type[Entry], index: int, name: Any = None) -> str:
+    """How an error names an entry: its place in its file, and its id when it has one."""
+    return f"{model.file}.yml entry {index + 1}" + (f" ({name!r})" if name is not None else "")
 
 
-def rows(directory: Path) -> list[Base]:
-    """All store rows described by the YAML files, in dependency order."""
-    out: list[Base] = []
-    for s in read_yaml(directory, "sources"):
-        out.append(
-            Source(id=s["id"], outlet=s["outlet"], title=s["title"],
-                   date=_date(s["date"]), seed_file=s["seed_file"])
-        )
-    for i, m in enumerate(read_yaml(directory, "metrics")):
-        out.append(Metric(id=m["id"], position=i, label=m["label"], keywords=m["keywords"]))
-    for i, s in enumerate(read_yaml(directory, "statistics")):
-        out.append(
-            Statistic(
-                id=s["id"], position=i, metric_id=s["metric"], subject=s["subject"],
-                value=str(s["value"]), unit=s.get("unit") or "", period=s["period"],
-                year=s.get("year"), scope=s["scope"], quote=s["quote"], source_id=s["source"],
-                note=s.get("note"),
+def _problem(error: dict) -> str:
+    field = ".".join(str(part) for part in error["loc"] if part != "__root__")
+    message = "must not be blank" if error["type"] == "value_error.str.regex" else error["msg"]
+    return f"field {field!r}: {message}" if field else message
+
+
+def read_file(path: Path, model: type[Entry]) -> list:
+    """The entries of the YAML file `path` (one of data/knowledge/), validated with `model`."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+    except (OSError, yaml.YAMLError) as e:
+        raise KnowledgeDataError(f"{path.name}: {e}") from e
+    if not isinstance(data, dict) or list(data) != [model.file] or not isinstance(data[model.file], list):
+        raise KnowledgeDataError(f"{path.name}: needs one top-level key {model.file!r} holding a list")
+    entries = []
+    for index, raw in enumerate(data[model.file]):
+        try:
+            entries.append(model.parse_obj(raw))
+        except ValidationError as e:
+            problems = "; ".join(_problem(error) for error in e.errors())
+            name = raw.get(model.named_by) if isinstance(raw, dict) else None
+            raise KnowledgeDataError(f"{_where(model, index, name)}: {problems}") from None
+    return entries
+
+
+def _check_names_and_references(knowledge: Knowledge) -> None:
+    names = {model: [getattr(e, model.named_by) for e in knowledge[model]] for model in MODELS}
+    for model in MODELS:
+        seen: set[str] = set()
+        for index, (name, entry) in enumerate(zip(names[model], knowledge[model], strict=True)):
+            if name in seen:
+                raise KnowledgeDataError(f"{_where(model, index, name)}: duplicate {model.named_by}")
+            seen.add(name)
+            for field, file in model.references.items():
+                known = names[next(m for m in MODELS if m.file == file)]
+                value = getattr(entry, field)
+                missing = [v for v in ((value,) if isinstance(value, str) else value or ()) if v not in known]
+                if missing:
+                    shown = missing[0] if isinstance(value, str) else missing
+                    raise KnowledgeDataError(f"{_where(model, index, name)}: {field} {shown!r} not found in {file}.yml")
+
+
+def _check_question_keys(questions: list[Question]) -> None:
+    for index, q in enumerate(questions):
+        if not q.key.startswith(f"{q.topic}/") or q.key.endswith("/general"):
+            raise KnowledgeDataError(
+                f"{_where(Question, index, q.key)}: key must be {q.topic}/<question>, not /general"
             )
-        )
-    for i, f in enumerate(read_yaml(directory, "law")):
-        out.append(
-            LawFact(
-                id=f["id"], position=i, topic=f["topic"], keywords=f["keywords"],
-                cues=f.get("cues") or [], statement=f["statement"], quote=f.get("quote"),
-                source_id=f.get("source"), statute=f.get("statute"),
+
+
+def _check_signs(generic: list[GenericSign], families: list[ScamType]) -> None:
+    """Every generic sign has a detector; every sign id is used once across both files."""
+    for index, sign in enumerate(generic):
+        if sign.id not in detector_ids():
+            raise KnowledgeDataError(
+                f"{_where(GenericSign, index, sign.id)}: no detector {sign.id!r} in bot/redflags.py"
             )
-        )
-    for i, h in enumerate(read_yaml(directory, "hotlines")):
-        out.append(
-            Hotline(number=str(h["number"]), position=i, name=h["name"],
-                    callable=bool(h["callable"]), essential=bool(h.get("essential")),
-                    summary=h["summary"],
-                    details=h.get("details") or [])
-        )
-    for g in read_yaml(directory, "guidance"):
-        out.append(
-            Guidance(topic=g["topic"], title=g["title"], intro=g["intro"],
-                     steps=g["steps"], closing=g["closing"])
-        )
-    for i, t in enumerate(read_yaml(directory, "scam_types")):
-        out.append(
-            ScamTypeRow(id=t["id"], position=i, name=t["name"], aliases=t["aliases"],
-                        keywords=t["keywords"], signs=t["signs"], advice=t["advice"],
-                        message_signs=t.get("message_signs") or [],
-                        generic_signs=t.get("generic_signs") or [])
-        )
-    for i, m in enumerate(read_yaml(directory, "message_signs")):
-        out.append(
-            MessageSignRow(id=m["id"], position=i, label=m["label"], why=m["why"],
-                           advice=m.get("advice") or "", terms=m.get("terms") or {})
-        )
-    out.extend(
-        question_rows(
-            read_yaml(directory, "questions"),
-            law_ids={r.id for r in out if isinstance(r, LawFact)},
-            figure_ids={r.id for r in out if isinstance(r, Statistic)},
-            hotline_numbers={r.number for r in out if isinstance(r, Hotline)},
-        )
-    )
-    return out
+    seen = {sign.id for sign in generic}
+    for index, family in enumerate(families):
+        for sign in family.message_signs:
+            if sign.id in seen:
+                raise KnowledgeDataError(
+                    f"{_where(ScamType, index, family.id)}: message sign id {sign.id!r} is used twice"
+                )
+            seen.add(sign.id)
+
+
+def read(directory: Path = settings.KNOWLEDGE_DIR) -> Knowledge:
+    """Every file of `directory`, validated entry by entry and against each other."""
+    knowledge = {model: read_file(directory / f"{model.file}.yml", model) for model in MODELS}
+    _check_signs(knowledge[GenericSign], knowledge[ScamType])
+    _check_names_and_references(knowledge)
+    _check_question_keys(knowledge[Question])
+    return knowledge
 
 
 def engine_for(url: str) -> Engine:
@@ -152,20 +123,28 @@ def engine_for(url: str) -> Engine:
 
 
 def build(url: str | None = None, directory: Path = settings.KNOWLEDGE_DIR) -> int:
-    """Recreate every table at `url` from `directory`; returns the number of rows."""
-    new_rows = rows(directory)
+    """Recreate every table at `url` from `directory`; returns the number of entries stored."""
+    knowledge = read(directory)
     engine = engine_for(url or settings.database_url())
     try:
-        Base.metadata.drop_all(engine)
-        Base.metadata.create_all(engine)
-        with Session(engine) as session, session.begin():
-            session.add_all(new_rows)
+        metadata.drop_all(engine)
+        metadata.create_all(engine)
+        with engine.begin() as connection:
+            for model, entries in knowledge.items():
+                rows = [{**entry.dict(), "position": i} for i, entry in enumerate(entries)]
+                if rows:
+                    connection.execute(TABLES[model].insert(), rows)
     finally:
         engine.dispose()
-    return len(new_rows)
+    return sum(len(entries) for entries in knowledge.values())
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
-    count = build()
-    print(f"knowledge store: {count} rows -> {make_url(settings.database_url()).render_as_string(hide_password=True)}")
+    try:
+        count = build()
+    except KnowledgeDataError as e:
+        raise SystemExit(f"knowledge data: {e}") from None
+    print(
+        f"knowledge store: {count} entries -> {make_url(settings.database_url()).render_as_string(hide_password=True)}"
+    )
