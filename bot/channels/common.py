@@ -26,6 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings
+from bot.action_response_check import check_action_responses_quickly
 from bot.channels.retries import Attempt
 from bot.handover import handed_over
 from bot.privacy import notice, redact
@@ -72,6 +73,7 @@ def channel_blueprint(name: str) -> Blueprint:
         app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, MAX_REQUEST_BYTES)
         settings.trusted_proxies()  # a malformed TRUSTED_PROXIES stops the start, not a request
         bound_action_calls()
+        check_action_responses_quickly()
 
     @blueprint.route("/", methods=["GET"])
     async def health(_: Request) -> HTTPResponse:
