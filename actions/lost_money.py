@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -17,6 +17,7 @@ from bot.knowledge.models import Guidance
 from bot.privacy import redact
 
 TOPIC = "lost_money"
+SUMMARY = "loss_report_summary"  # the guidance part that frames the report summary
 FORM_SLOTS = ("loss_time", "loss_channel", "loss_amount", "loss_reported")
 NOT_SAID = loss_report.NOT_SAID
 # Intents whose message is a question or remark of its own, never an answer to the walk-through.
@@ -85,7 +86,7 @@ class ValidateLostMoneyForm(FormValidationAction):
         return "validate_lost_money_form"
 
     @staticmethod
-    def _free_text(tracker: Tracker, slot: str) -> Optional[str]:
+    def _free_text(tracker: Tracker, slot: str) -> str | None:
         """The message as an answer to `slot`, if `slot` was just asked and the message is one."""
         if tracker.get_slot("requested_slot") != slot:
             return None
@@ -132,7 +133,9 @@ class ValidateLostMoneyForm(FormValidationAction):
         return {"loss_time": _clean(value)}
 
     def validate_loss_channel(self, value: Any, dispatcher, tracker, domain) -> dict:
-        return {"loss_channel": NOT_SAID if value == NOT_SAID else _clean(loss_report.channel(value)[1])}
+        if value == NOT_SAID:
+            return {"loss_channel": NOT_SAID}
+        return {"loss_channel": _clean(loss_report.channel(str(value)) or str(value).strip()[:20])}
 
     def validate_loss_amount(self, value: Any, dispatcher, tracker, domain) -> dict:
         return {"loss_amount": _clean(value, 20)}
@@ -149,26 +152,26 @@ def checklist(slots: dict[str, Any]) -> str:
     first = "loss_reported" if slots.get("loss_reported") == loss_report.REPORTED else (
         loss_report.time_topic(time_answer)
     )
-    topics = [first, loss_report.channel(channel_answer)[0], "loss_follow_up"]
-    parts = [repository.guidance(topic) for topic in topics]
+    parts = [
+        repository.guidance(first),
+        repository.payment_guidance(loss_report.channel(channel_answer)),
+        repository.guidance("loss_follow_up"),
+    ]
     steps = [step for part in parts for step in part.steps]
     lead = "".join(part.intro for part in parts[:1])
     return f"{lead}请按这个顺序做：\n{numbered_lines(steps)}\n\n{report_summary(slots)}"
 
 
 def report_summary(slots: dict[str, Any]) -> str:
-    """What the user told the walk-through, as a copyable list for the police report."""
-    return "\n".join(
-        [
-            "【报案材料清单】（可以复制下来，报案时用）",
-            f"发生时间：{_clean(slots.get('loss_time'))}",
-            f"转账方式：{_clean(slots.get('loss_channel'))}",
-            f"涉及金额：{_clean(slots.get('loss_amount'), 20)}",
-            f"是否已报警：{_clean(slots.get('loss_reported'))}",
-            "请带上：身份证、转账记录截图、聊天记录、对方的电话/账号/链接。",
-            "注意：银行卡密码和验证码不要写进材料，也不要告诉任何人。",
-        ]
-    )
+    """What the user told the walk-through, as a copyable list for the police report, with what to bring."""
+    summary = repository.guidance(SUMMARY)
+    told = [
+        f"发生时间：{_clean(slots.get('loss_time'))}",
+        f"转账方式：{_clean(slots.get('loss_channel'))}",
+        f"涉及金额：{_clean(slots.get('loss_amount'), 20)}",
+        f"是否已报警：{_clean(slots.get('loss_reported'))}",
+    ]
+    return "\n".join(line for line in (summary.intro, *told, *summary.steps, summary.closing) if line)
 
 
 class ActionLostMoneyChecklist(Action):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from rasa_sdk import Tracker
 
 from actions.knowledge import format_hotline, format_law_fact
@@ -15,7 +13,7 @@ GENERAL = "general"
 MIN_CONFIDENCE = 0.5
 
 
-def asked_question(tracker: Tracker, topic: str) -> Optional[str]:
+def asked_question(tracker: Tracker, topic: str) -> str | None:
     """The retrieval key of the specific question asked in the latest message, if one stands out.
 
     The selector ranks keys of every topic; only this topic's best key counts, and only

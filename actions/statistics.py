@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -51,7 +51,7 @@ def figure_lines(figures: list[Statistic]) -> list[FigureLine]:
     ]
 
 
-def _shown(lines: list[FigureLine], limit: Optional[int]) -> int:
+def _shown(lines: list[FigureLine], limit: int | None) -> int:
     """How many lines fit in `limit`, never parting lines of one quote in one metric
     (嘉兴's 30多起 before and 10多起 after are read together)."""
     if limit is None or len(lines) <= limit:
@@ -67,7 +67,7 @@ def _shown(lines: list[FigureLine], limit: Optional[int]) -> int:
 
 
 def format_figures(
-    figures: list[Statistic], limit: Optional[int] = None, labels: Optional[dict[str, str]] = None
+    figures: list[Statistic], limit: int | None = None, labels: dict[str, str] | None = None
 ) -> str:
     """Every figure, or the first `limit` lines and how many more there are and how to ask.
 
@@ -85,7 +85,7 @@ def format_figures(
     return "\n".join(out)
 
 
-def _year(value: Any) -> Optional[int]:
+def _year(value: Any) -> int | None:
     try:
         return int(str(value))
     except (TypeError, ValueError):
@@ -139,7 +139,7 @@ class ActionAnswerStatistics(Action):
         ]
 
     @staticmethod
-    def _header(label: Optional[str], year: Optional[int]) -> str:
+    def _header(label: str | None, year: int | None) -> str:
         if label and year is not None:
             return f"关于{year}年{label}，我的资料是这样写的："
         if label:

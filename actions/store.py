@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from rasa_sdk import Tracker
 
@@ -17,7 +17,7 @@ def user_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
-def latest_entity(tracker: Tracker, name: str) -> Optional[str]:
+def latest_entity(tracker: Tracker, name: str) -> str | None:
     """The first value of entity `name` in the latest message, if any."""
     return next(tracker.get_latest_entity_values(name), None)
 

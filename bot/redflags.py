@@ -45,9 +45,13 @@ def normalize(text: str) -> str:
 
 # Top-level domains accepted for links written without http:// or www.
 _BARE_TLDS = frozenset(
-    "com cn net org cc vip top xyz info io me co app shop site online club ltd link live icu tk ml ga cf gq "
-    "work biz pw ws ly im gl gd to hk mo tw la so tv us uk asia fun store tech pro win bid loan".split()
-)
+    (
+        "com", "cn", "net", "org", "cc", "vip", "top", "xyz", "info", "io", "me", "co", "app", "shop", "site",
+        "online", "club", "ltd", "link", "live", "icu", "tk", "ml", "ga", "cf", "gq", "work", "biz", "pw", "ws",
+        "ly", "im", "gl", "gd", "to", "hk", "mo", "tw", "la", "so", "tv", "us", "uk", "asia", "fun", "store",
+        "tech", "pro", "win", "bid", "loan",
+    )
+)  # fmt: skip
 _SECOND_LEVEL = frozenset({"com", "net", "org", "gov", "edu"})
 
 _URL = re.compile(

@@ -12,7 +12,6 @@ from actions.knowledge import ActionAnswerHotline, ActionAnswerLaw, ActionAnswer
 from actions.statistics import OVERVIEW_LINES, ActionAnswerStatistics, format_figures
 from tests.support.trackers import tracker_for
 
-
 pytestmark = pytest.mark.usefixtures("actions_store")
 
 
@@ -42,11 +41,13 @@ def slots_of(events: list) -> dict:
         ("app_verification", "这个app是真的吗", ["应用商店", "国家反诈中心"]),
     ],
 )
-async def test_guidance_for_core_topics(domain, intent, text, expected):
+async def test_guidance_for_core_topics(domain, repository, intent, text, expected):
     reply, _ = await run(ActionGiveGuidance(), tracker_for(text, intent), domain)
     for word in expected:
         assert word in reply
-    assert re.search(r"^1\. ", reply, re.M), "steps are numbered"
+    guidance = repository.guidance(intent)
+    assert reply.endswith(f"{guidance.intro}\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(guidance.steps, 1))
+                          + f"\n{guidance.closing}"), "the topic's own steps, numbered, last"
 
 
 async def test_suspicious_call_names_the_scam_type(domain):
@@ -234,9 +235,11 @@ async def test_penalty_question_is_answered_with_the_statute_first(domain, text)
     assert "惩戒期限为3年" not in reply
 
 
-async def test_scam_type_explained(domain):
+async def test_scam_type_explained(domain, repository):
     reply, _ = await run(ActionAnswerScamType(), tracker_for("什么是杀猪盘", "ask_scam_type"), domain)
-    assert "杀猪盘" in reply and "常见特征" in reply
+    (named,) = [t for t in repository.scam_types() if "杀猪盘" in t.aliases]
+    assert reply.startswith(f"【{named.name}】\n常见特征：\n• {named.signs[0]}")
+    assert f"• {named.advice[0]}" in reply
 
 
 async def test_scam_type_unknown_lists_the_common_ones(domain, repository):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.lost_money import (
@@ -13,9 +14,8 @@ from actions.lost_money import (
     ValidateLostMoneyForm,
     checklist,
 )
-from bot import loss_report
+from bot import loss_report, settings
 from tests.support.trackers import tracker_for
-
 
 pytestmark = pytest.mark.usefixtures("actions_store")
 
@@ -36,7 +36,7 @@ def test_time_answers(answer, topic):
      ("买了USDT转给他", "虚拟货币"), ("金条当面交给他了", "现金或黄金"), ("刷的信用卡", "信用卡或花呗")],
 )
 def test_channel_answers(answer, label):
-    assert loss_report.channel(answer)[1] == label
+    assert loss_report.channel(answer) == label
 
 
 @pytest.mark.parametrize(
@@ -127,10 +127,13 @@ def test_checklist_orders_110_first_for_a_recent_unreported_alipay_loss(reposito
     assert "【报案材料清单】" in text and "支付宝" in text and "5000" in text and "还没报警" in text
 
 
-def test_checklist_for_a_reported_crypto_loss_follows_up_instead():
+def test_checklist_for_a_reported_crypto_loss_follows_up_instead(repository):
     text = checklist({"loss_time": "三天前", "loss_channel": "虚拟货币", "loss_amount": "两万",
                       "loss_reported": loss_report.REPORTED})
-    assert "报案回执" in text and "钱包地址" in text
+    steps = [line.split(". ", 1)[1] for line in text.splitlines() if line[:2] in {f"{i}." for i in range(1, 10)}]
+    parts = ("loss_reported", "loss_channel_crypto", "loss_follow_up")
+    assert steps == [step for part in parts for step in repository.guidance(part).steps]
+    assert "报案回执" in steps[0] and any("钱包地址" in step for step in steps)
 
 
 def test_summary_never_repeats_a_card_number():
@@ -159,11 +162,12 @@ async def test_stopping_midway_gives_the_key_steps_and_keeps_what_was_said(repos
     assert "发生时间：昨天" in text and "涉及金额：两万" in text and "转账方式：未说明" in text
 
 
-async def test_a_story_gets_the_urgent_line_with_110_and_evidence():
+async def test_a_story_gets_the_urgent_line_with_110_and_evidence(repository):
     dispatcher = CollectingDispatcher()
     events = await ActionAnswerLostMoney().run(dispatcher, tracker_for("我被骗了两万", "lost_money"), {})
     first = dispatcher.messages[0]["text"]
     assert "110" in first and "止付" in first and "截图" in first
+    assert f"最要紧的一步：{repository.guidance('lost_money').steps[0]}" in first
     assert events == [{"event": "slot", "timestamp": None, "name": "specific_question", "value": False}]
 
 
@@ -243,3 +247,16 @@ def test_out_of_order_answers_are_all_kept_over_rest(chat):
 def test_a_specific_question_is_answered_not_walked_through_over_rest(chat):
     (reply,) = conversation(chat, "被骗的钱报警以后一般多久能退回来")
     assert "什么时候的事" not in reply and "需要的话，我可以一步步帮您理清" in reply
+
+
+def test_every_payment_channel_of_the_nlu_data_has_its_checklist_part(repository):
+    """The channel names come from data/nlu/entities.yml; each selects the guidance part titled with it."""
+    with open(settings.ROOT / "data" / "nlu" / "entities.yml", encoding="utf-8") as f:
+        names = [item["synonym"] for item in yaml.safe_load(f)["nlu"] if "synonym" in item]
+    assert len(names) >= 6
+    for name in names:
+        assert loss_report.channel(name) == name
+        part = repository.payment_guidance(name)
+        assert part.title == name and part.topic.startswith("loss_channel_") and part.topic != "loss_channel_other"
+    assert repository.payment_guidance(None).topic == "loss_channel_other"
+    assert repository.payment_guidance("朋友帮我转的").topic == "loss_channel_other"

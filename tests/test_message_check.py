@@ -11,6 +11,8 @@ from opencc import OpenCC
 
 from bot import redflags
 from bot import settings as bot_settings
+from bot.knowledge.loader import read_file
+from bot.knowledge.models import GenericSign, ScamType
 from bot.message_check import (
     GENERAL_RULE,
     MATCH_WEIGHT,
@@ -19,8 +21,6 @@ from bot.message_check import (
     format_analysis,
     looks_forwarded,
 )
-from bot.knowledge.loader import read_file
-from bot.knowledge.models import GenericSign, ScamType
 from tests.test_scam_types import STORIES, UNRELATED
 
 FAMILIES = read_file(bot_settings.KNOWLEDGE_DIR / "scam_types.yml", ScamType)
@@ -343,7 +343,7 @@ def test_reply_names_the_family_lists_signs_and_advice(message, family, signs):
         assert re.fullmatch(r"• .+「.+」：.+", line), line
     assert lines[advice_at + 1 :advice_at + 1 + len(analysis.advice)] == [f"• {a}" for a in analysis.advice]
     assert len(lines) <= 12
-    assert "96110" in reply or "110" in reply
+    assert re.search(r"(?<!\d)(?:96110|110)(?!\d)", reply), "a number to call"
     assert "没在这条消息里找到" not in reply and "没有发现" not in reply
     assert not SAFE_WORDING.search(reply)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.privacy import redact
-from bot.redflags import RedFlag, check, default_signs, detector_ids
+from bot.redflags import check, default_signs, detector_ids
 from bot.textnorm import to_simplified
 
 CASES = [

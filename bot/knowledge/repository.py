@@ -122,6 +122,13 @@ class KnowledgeRepository:
         found = self._entries(Guidance, TABLES[Guidance].c.topic == topic)
         return found[0] if found else None
 
+    def payment_guidance(self, channel: str | None) -> Guidance:
+        """The lost-money checklist's part for a payment channel: the `loss_channel_*` guidance
+        titled with the channel's NLU name (data/nlu/entities.yml), else the part for other ways."""
+        part = TABLES[Guidance].c
+        found = self._entries(Guidance, part.topic.startswith("loss_channel_", autoescape=True), part.title == channel)
+        return found[0] if found else self.guidance("loss_channel_other")
+
     def scam_types(self) -> list[ScamType]:
         """Every scam type with its signs, advice and the signs that find it in a pasted message."""
         return self._entries(ScamType)
