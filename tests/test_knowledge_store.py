@@ -12,6 +12,7 @@ import yaml
 from bot import settings
 from bot.knowledge import KnowledgeRepository
 from bot.knowledge.loader import KnowledgeDataError, build, read
+from bot.knowledge.models import GenericSign, Guidance, Hotline, MessageSign, Metric, ScamType, Statistic
 
 FILES = ("sources", "metrics", "statistics", "law", "hotlines", "guidance", "scam_types", "questions", "message_signs")
 
@@ -247,3 +248,14 @@ def test_bad_data_is_refused_naming_file_entry_and_field(tmp_path, name, edit, m
 
 def test_the_data_in_the_repository_is_valid():
     assert sum(len(entries) for entries in read().values()) == yaml_count()
+
+
+def test_the_store_returns_the_entries_it_was_built_from(repository):
+    """Read back without validating again, entries equal the validated ones, types included (tuples, models)."""
+    knowledge = read()
+    assert repository.scam_types() == knowledge[ScamType]
+    assert list(repository.message_signs()) == knowledge[GenericSign]
+    assert repository.hotlines() == knowledge[Hotline] and repository.metrics() == knowledge[Metric]
+    assert sorted(repository.figures(), key=lambda f: f.id) == sorted(knowledge[Statistic], key=lambda f: f.id)
+    assert [repository.guidance(g.topic) for g in knowledge[Guidance]] == knowledge[Guidance]
+    assert all(isinstance(sign, MessageSign) for t in repository.scam_types() for sign in t.message_signs)

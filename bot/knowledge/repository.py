@@ -6,8 +6,10 @@ server does not touch the database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -27,6 +29,22 @@ from bot.knowledge.models import (
     Statistic,
 )
 from bot.knowledge.tables import TABLES
+
+
+def _restored(model: type[BaseModel], data: Mapping[str, Any]) -> Any:
+    """A model from what the store keeps, without validating it again (the loader did): lists
+    back to tuples, nested entries back to models. Validating every row on every read would
+    cost a turn several times the query."""
+    values = {}
+    for name, field in model.__fields__.items():
+        value = data[name]
+        if isinstance(value, list):
+            nested = field.type_ if isinstance(field.type_, type) and issubclass(field.type_, BaseModel) else None
+            value = tuple(_restored(nested, v) if nested else v for v in value)
+        elif isinstance(value, dict):
+            value = {key: tuple(v) if isinstance(v, list) else v for key, v in value.items()}
+        values[name] = value
+    return model.construct(**values)
 
 
 def _score(text: str, keywords: Sequence[str]) -> int:
@@ -61,7 +79,7 @@ class KnowledgeRepository:
         statement = select(table).where(*where).order_by(*order, table.c.position)
         with self.engine.connect() as connection:
             rows = connection.execute(statement).mappings().all()
-        return [model.parse_obj({name: row[name] for name in model.__fields__}) for row in rows]
+        return [_restored(model, row) for row in rows]
 
     def _cited(self, entries: list) -> list:
         """Quoted entries with their sources attached as citations."""
