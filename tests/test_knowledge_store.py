@@ -216,8 +216,8 @@ def _drop(name: str, index: int, field: str):
         ("statistics", _set("statistics", 0, metric="no_such_metric"),
          r"^statistics\.yml entry 1 \('cases-handled-2023-01-to-09'\): "
          r"metric 'no_such_metric' not found in metrics\.yml$"),
-        ("law", _set("law", 0, topic="tax"),
-         r"^law\.yml entry 1 \('[\w-]+'\): field 'topic': unexpected value; permitted: 'anti_fraud_law'"),
+        ("questions", _set("questions", 0, topic="weather"),
+         r"^questions\.yml entry 1 \('[\w/]+'\): field 'topic': unexpected value; permitted: 'suspected_scam_call'"),
         ("hotlines", _set("hotlines", 1, number=96110),
          r"^hotlines\.yml entry 2 \(96110\): field 'number': str type expected$"),
         ("guidance", _set("guidance", 0, steps=["先挂断", "  "]),

@@ -25,7 +25,6 @@ KNOWLEDGE = ROOT / "data" / "knowledge"
 NLU = ROOT / "data" / "nlu"
 HELDOUT = [ROOT / "tests" / "nlu" / "heldout.yml", ROOT / "tests" / "nlu" / "heldout_questions.yml"]
 TOPICS = ("lost_money", "suspected_scam_call", "selling_card", "app_verification")
-FIELDS = {"key", "topic", "question", "answer", "law", "figures", "hotlines"}
 
 HELPING_CRIME_STATUTE = "《中华人民共和国刑法》第二百八十七条之二"
 PENALTY = "三年以下有期徒刑或者拘役，并处或者单处罚金"
@@ -52,7 +51,6 @@ QUESTIONS = _load(KNOWLEDGE / "questions.yml", "questions")
 BY_KEY = {q["key"]: q for q in QUESTIONS}
 LAW = {f["id"]: f for f in _load(KNOWLEDGE / "law.yml", "law")}
 STATISTICS = {s["id"]: s for s in _load(KNOWLEDGE / "statistics.yml", "statistics")}
-HOTLINES = {str(h["number"]) for h in _load(KNOWLEDGE / "hotlines.yml", "hotlines")}
 
 
 def _examples(path: Path) -> dict[str, list[str]]:
@@ -98,26 +96,10 @@ def test_at_least_sixty_specific_entries_covering_every_topic():
     assert min(per_topic.values()) >= 10, per_topic
 
 
-def test_keys_are_unique():
-    duplicates = [k for k, n in Counter(ids).items() if n > 1]
-    assert not duplicates
-
-
+# Fields, types, unique keys and references are checked by the loader (bot/knowledge/models.py).
 @pytest.mark.parametrize("q", QUESTIONS, ids=ids)
-def test_entry_shape(q):
-    assert set(q) <= FIELDS and {"key", "topic", "question", "answer"} <= set(q)
-    assert q["topic"] in TOPICS
-    assert q["key"].startswith(q["topic"] + "/") and not q["key"].endswith("/general")
-    assert q["question"].strip()
+def test_answer_is_two_to_five_lines(q):
     assert 2 <= len(q["answer"]) <= 5
-    assert all(isinstance(line, str) and line.strip() for line in q["answer"])
-
-
-@pytest.mark.parametrize("q", QUESTIONS, ids=ids)
-def test_references_resolve(q):
-    assert set(q.get("law") or []) <= set(LAW)
-    assert set(q.get("figures") or []) <= set(STATISTICS)
-    assert {str(n) for n in q.get("hotlines") or []} <= HOTLINES
 
 
 # ---------------------------------------------------------------- what answers may say

@@ -20,7 +20,6 @@ Text = constr(strict=True, regex=r"\s*\S")
 Words = tuple[Text, ...]
 
 CoreTopic = Literal["suspected_scam_call", "lost_money", "selling_card", "app_verification"]
-LawTopic = Literal["anti_fraud_law", "helping_crime", "two_cards", "joint_punishment", "stop_payment", "other"]
 
 
 class Entry(BaseModel):
@@ -104,7 +103,6 @@ class LawFact(Quoted):
     file = "law"
 
     id: Text
-    topic: LawTopic
     keywords: Words
     cues: Words = ()  # words of the question this fact answers directly (判几年)
     statement: Text
