@@ -13,8 +13,9 @@ from typing import Iterator, Optional
 import pytest
 from rasa.shared.exceptions import RasaException
 
-from bot.channels.telegram import TEXT_ONLY_REPLY, TelegramInput, TelegramOutput
+from bot.channels.telegram import TelegramInput, TelegramOutput
 from bot.privacy import notice, redact
+from bot.screenshot import OTHER_REPLY, REPLIES, VOICE_REPLY
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.support import servers
 
@@ -174,23 +175,23 @@ def test_button_press_is_answered_and_handled(webhook: str, telegram_api: FakeTe
 
 
 @pytest.mark.parametrize(
-    "content",
+    "content, expected",
     [
-        {"sticker": {"file_id": "CAACAgIAAxkBAAEBc2Zk", "file_unique_id": "AgADeQADwZxgDg", "width": 512,
+        ({"sticker": {"file_id": "CAACAgIAAxkBAAEBc2Zk", "file_unique_id": "AgADeQADwZxgDg", "width": 512,
                      "height": 512, "is_animated": False, "emoji": "👍", "set_name": "HotCherry",
-                     "file_size": 23811}},
-        {"photo": [{"file_id": "AgACAgUAAxkBAAIBZ2", "file_unique_id": "AQADr6sxG", "file_size": 1203,
-                    "width": 90, "height": 67}], "caption": "这个是真的吗"},
-        {"voice": {"duration": 3, "mime_type": "audio/ogg", "file_id": "AwACAgUAAxkBAAIBaG",
-                   "file_unique_id": "AgADxgMAAr", "file_size": 9640}},
+                     "file_size": 23811}}, OTHER_REPLY),
+        ({"photo": [{"file_id": "AgACAgUAAxkBAAIBZ2", "file_unique_id": "AQADr6sxG", "file_size": 1203,
+                    "width": 90, "height": 67}], "caption": "这个是真的吗"}, REPLIES["busy"]),  # unknown file
+        ({"voice": {"duration": 3, "mime_type": "audio/ogg", "file_id": "AwACAgUAAxkBAAIBaG",
+                    "file_unique_id": "AgADxgMAAr", "file_size": 9640}}, VOICE_REPLY),
     ],
     ids=["sticker", "photo", "voice"],
 )
-def test_non_text_gets_polite_text(webhook: str, telegram_api: FakeTelegramAPI, content: dict) -> None:
+def test_non_text_gets_polite_text(webhook: str, telegram_api: FakeTelegramAPI, content: dict, expected: str) -> None:
     chat = new_chat()
     assert post(webhook, message_update(chat, **content)) == 200
-    assert texts_to(telegram_api, chat) == [TEXT_ONLY_REPLY]
-    assert "文字" in TEXT_ONLY_REPLY
+    assert texts_to(telegram_api, chat) == [expected]
+    assert "文字" in expected
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,9 @@
  *  - the page fetches nothing but its own files and the Rasa server, whose URL the server
  *    wrote into the page (<meta name="fanzha-server">); nothing in the address bar changes it;
  *  - the browser keeps only what the server kept of the user's messages (personal data
- *    hidden), and "清除记录" forgets the conversation and starts a new one.
+ *    hidden), and "清除记录" forgets the conversation and starts a new one;
+ *  - a screenshot is shrunk in the browser and sent to the same Rasa server only; the page
+ *    neither shows nor keeps it (its bubble says "截图"), the server answers with what it read.
  */
 (function () {
   "use strict";
@@ -38,6 +40,16 @@
   var OLD_STORAGE = ["fanzha.messages.v1"];
   var MAX_STORED_MESSAGES = 200;
   var REQUEST_TIMEOUT_MS = 30000;
+  var PICTURE_TIMEOUT_MS = 90000; // reading a picture takes seconds, more when the server is busy
+  // Pictures are shrunk before upload: the longest side, and the size the server accepts (1 MiB).
+  var PICTURE_MAX_SIDE = 2000;
+  var PICTURE_MAX_BYTES = 900 * 1024;
+  var PICTURE_SHOWN = "［截图］";
+  var PICTURE_UNREADABLE =
+    "这张图片打不开。请发一张手机截图（JPG或PNG），或者把可疑消息的文字复制过来。\n" +
+    "拿不准的话，打96110反诈专线问问。";
+  var PICTURE_TOO_LARGE =
+    "这张图片太大了，没能发出去。请发一张普通的手机截图，或者把文字复制过来。";
 
   var WELCOME =
     "您好，我是反诈助手，一个自动回复的防骗小助手，不是真人。\n" +
@@ -196,29 +208,73 @@
   var SERVER = serverUrl();
   var sender = senderId();
 
-  function postToRasa(message) {
+  function post(path, init, timeoutMs) {
     if (!SERVER) return Promise.reject(new Error("no Rasa server configured"));
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer = controller
       ? setTimeout(function () {
           controller.abort();
-        }, REQUEST_TIMEOUT_MS)
+        }, timeoutMs)
       : null;
-    return fetch(SERVER + "/webhooks/rest/webhook", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: sender, message: message }),
-      signal: controller ? controller.signal : undefined,
-      credentials: "omit",
-      referrerPolicy: "no-referrer",
-    })
+    init.method = "POST";
+    init.signal = controller ? controller.signal : undefined;
+    init.credentials = "omit";
+    init.referrerPolicy = "no-referrer";
+    return fetch(SERVER + path, init)
       .then(function (response) {
+        if (response.status === 413) throw new Error("too large");
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
       })
       .finally(function () {
         if (timer) clearTimeout(timer);
       });
+  }
+
+  function postToRasa(message) {
+    return post(
+      "/webhooks/rest/webhook",
+      {
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender: sender, message: message }),
+      },
+      REQUEST_TIMEOUT_MS
+    );
+  }
+
+  function postPicture(blob) {
+    var form = new FormData();
+    form.append("sender", sender);
+    form.append("image", blob, "screenshot.jpg");
+    return post("/webhooks/rest/screenshot", { body: form }, PICTURE_TIMEOUT_MS);
+  }
+
+  function canvasBlob(canvas, quality) {
+    return new Promise(function (resolve) {
+      canvas.toBlob(resolve, "image/jpeg", quality);
+    });
+  }
+
+  // The picture as a JPEG at most PICTURE_MAX_SIDE on its longest side and under PICTURE_MAX_BYTES;
+  // rejects when the browser cannot open it as an image.
+  function shrinkPicture(file) {
+    if (typeof createImageBitmap !== "function") return Promise.reject(new Error("no createImageBitmap"));
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, PICTURE_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      var context = canvas.getContext("2d");
+      context.fillStyle = "#ffffff"; // transparent screenshots read as black on white
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      if (bitmap.close) bitmap.close();
+      return [0.85, 0.7, 0.5].reduce(function (found, quality) {
+        return found.then(function (blob) {
+          return blob && blob.size <= PICTURE_MAX_BYTES ? blob : canvasBlob(canvas, quality);
+        });
+      }, Promise.resolve(null));
+    });
   }
 
   // What the server kept of the user's message, when it differs from what was sent.
@@ -385,6 +441,7 @@
     var largeState = React.useState(initialLargeText);
     var pending = React.useRef(0);
     var messagesRef = React.useRef(null);
+    var pictureInput = React.useRef(null);
 
     var isTyping = typingState[0];
     var setTyping = typingState[1];
@@ -416,14 +473,14 @@
       [largeText]
     );
 
-    // `message` goes to Rasa; `shown` is what appears in the user's bubble. The bubble is
+    // `request` posts to Rasa; `shown` is what appears in the user's bubble. The bubble is
     // pending (not stored) until the server answers; then it shows what the server kept.
-    var send = React.useCallback(
-      function (message, shown) {
+    var exchange = React.useCallback(
+      function (request, shown) {
         var id = appendMsg({ type: "text", position: "right", content: { text: shown, pending: true } });
         pending.current += 1;
         setTyping(true);
-        postToRasa(message)
+        return request()
           .then(function (replies) {
             var kept = keptText(replies);
             updateMsg(id, { type: "text", position: "right", content: { text: kept !== null ? kept : shown } });
@@ -433,8 +490,9 @@
             }
             msgs.forEach(appendMsg);
           })
-          .catch(function () {
-            appendMsg({ type: "text", position: "left", content: { text: NETWORK_ERROR, kind: "notice" } });
+          .catch(function (error) {
+            var text = error && error.message === "too large" ? PICTURE_TOO_LARGE : NETWORK_ERROR;
+            appendMsg({ type: "text", position: "left", content: { text: text, kind: "notice" } });
           })
           .finally(function () {
             pending.current -= 1;
@@ -446,6 +504,38 @@
       },
       [appendMsg, updateMsg]
     );
+
+    var send = React.useCallback(
+      function (message, shown) {
+        exchange(function () {
+          return postToRasa(message);
+        }, shown);
+      },
+      [exchange]
+    );
+
+    // A screenshot: shrunk here, read by the server; the page shows "［截图］", never the picture.
+    var sendPicture = React.useCallback(
+      function (file) {
+        return shrinkPicture(file).then(
+          function (blob) {
+            return exchange(function () {
+              return postPicture(blob);
+            }, PICTURE_SHOWN);
+          },
+          function () {
+            appendMsg({ type: "text", position: "left", content: { text: PICTURE_UNREADABLE, kind: "notice" } });
+          }
+        );
+      },
+      [exchange, appendMsg]
+    );
+
+    function choosePicture(event) {
+      var file = event.target.files && event.target.files[0];
+      event.target.value = ""; // the same file can be chosen again
+      if (file) sendPicture(file);
+    }
 
     // Forget this browser's copy of the conversation and start a new one with the bot.
     function clearHistory() {
@@ -485,7 +575,7 @@
       );
     }
 
-    return h(Chat, {
+    var chat = h(Chat, {
       locale: "zh-CN",
       colorScheme: "light",
       elderMode: largeText,
@@ -522,7 +612,26 @@
       onSend: handleSend,
       placeholder: "请描述您遇到的情况…",
       inputOptions: { "aria-label": "输入您的问题" },
+      toolbar: [{ type: "picture", icon: "image", title: "发截图" }],
+      onToolbarClick: function () {
+        if (pictureInput.current) pictureInput.current.click();
+      },
+      onImageSend: sendPicture, // an image pasted into the input box
     });
+    return h(
+      React.Fragment,
+      null,
+      chat,
+      h("input", {
+        ref: pictureInput,
+        type: "file",
+        accept: "image/*",
+        hidden: true,
+        className: "PictureInput",
+        "aria-label": "选择要识别的截图",
+        onChange: choosePicture,
+      })
+    );
   }
 
   window.ReactDOM.createRoot(root).render(h(App));

@@ -5,6 +5,8 @@ name "rest", so the web page and clients post to /webhooks/rest/webhook.
 `metadata` in a request is ignored: nothing a caller sends besides its text is kept.
 When the text kept differs from the text sent (personal data hidden), the first
 reply carries it as `user_text`, so a client can keep that instead of the original.
+A screenshot is posted as multipart/form-data (`sender`, `image`) to /webhooks/rest/screenshot
+and answered the same way (bot/screenshot.py); like every body, it is capped at 1 MiB.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.common import channel_blueprint, client_address, deliver
 from bot.channels.retries import Attempt
+from bot.screenshot import check_screenshot
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +74,19 @@ class RestInput(RasaRestInput):
                                      client=client_address(request), attempt=Attempt.of(request))
                 if kept is not None and kept != text and collector.messages:
                     collector.messages[0]["user_text"] = kept
+            return response.json(collector.messages)
+
+        @webhook.route("/screenshot", methods=["POST"])
+        async def screenshot(request: Request) -> HTTPResponse:
+            sender = request.form.get("sender") if request.form else None
+            image = request.files.get("image") if request.files else None
+            if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+                return _error(400, "缺少有效的sender。")
+            if image is None:
+                return _error(400, "缺少图片（image）。")
+            collector = CollectingOutputChannel()
+            await check_screenshot(on_new_message, image.body, collector, sender, self.name(),
+                                   client=client_address(request))
             return response.json(collector.messages)
 
         return webhook

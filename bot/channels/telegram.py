@@ -3,16 +3,20 @@
 Fixes over Rasa 3.6's built-in channel: updates must carry Telegram's secret
 header, the aiogram Bot is created inside the server's event loop, getMe is
 called once, and text reaches Rasa only through `bot.channels.common.deliver`.
+Photos and image documents are downloaded through getFile (size-capped) and read
+by `bot.screenshot`; voice and everything else get a short text reply.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
 import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+import aiohttp
 from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, User
@@ -26,6 +30,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.common import channel_blueprint, deliver
 from bot.credentials import TELEGRAM_API
+from bot.screenshot import MAX_IMAGE_BYTES, OTHER_REPLY, REPLIES, VOICE_REPLY, check_screenshot
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +41,7 @@ MAX_CALLBACK_DATA_BYTES = 64
 MAX_MESSAGE_CHARS = 4096
 START_COMMAND = "/start"  # Telegram's "Start" button; greet the user
 GREET_INTENT = "/greet"
-TEXT_ONLY_REPLY = "抱歉，我只能看懂文字消息，看不懂图片、语音和表情。请用文字告诉我您遇到了什么情况，比如“有人让我转账”。"
+VOICE_KINDS = ("voice", "audio", "video_note")
 
 
 class BadUpdate(ValueError):
@@ -72,6 +77,21 @@ class TelegramOutput(OutputChannel):
             "setWebhook",
             {"url": url, "secret_token": secret_token, "allowed_updates": json.dumps(ALLOWED_UPDATES)},
         )
+
+    async def download(self, file_id: Text, limit: int) -> Optional[bytes]:
+        """A file's bytes through getFile, or None when it is bigger than `limit` bytes."""
+        file = await self.bot.get_file(file_id)
+        if (file.file_size or 0) > limit or not file.file_path:
+            return None
+        url = self._server.file_url(self._access_token, file.file_path)
+        data = bytearray()
+        async with self.bot.session.get(url, timeout=aiohttp.ClientTimeout(total=30)) as reply:
+            reply.raise_for_status()
+            async for chunk in reply.content.iter_chunked(64 * 1024):
+                data += chunk
+                if len(data) > limit:
+                    return None
+        return bytes(data)
 
     async def close(self) -> None:
         if self._bot is not None:
@@ -174,6 +194,9 @@ class TelegramInput(InputChannel):
         async def say(chat_id: Text, text: Text) -> None:
             await deliver(on_new_message, text, self.output, chat_id, self.name())
 
+        async def look(chat_id: Text, data: bytes) -> None:
+            await check_screenshot(on_new_message, data, self.output, chat_id, self.name())
+
         @telegram_webhook.listener("before_server_start")
         async def start(_: Sanic, __: Any) -> None:
             await self.start()
@@ -189,7 +212,7 @@ class TelegramInput(InputChannel):
             try:
                 update = _json_object(request.body)
                 if "message" in update:
-                    await self.on_message(_field(update, "message", dict), say)
+                    await self.on_message(_field(update, "message", dict), say, look)
                 elif "callback_query" in update:
                     await self.on_callback_query(_field(update, "callback_query", dict), say)
             except BadUpdate as error:
@@ -200,14 +223,38 @@ class TelegramInput(InputChannel):
 
         return telegram_webhook
 
-    async def on_message(self, message: Dict, say: Callable[[Text, Text], Awaitable[None]]) -> None:
-        """A text goes to Rasa; stickers, photos, voice etc. get a polite text-only notice."""
+    async def on_message(
+        self,
+        message: Dict,
+        say: Callable[[Text, Text], Awaitable[None]],
+        look: Callable[[Text, bytes], Awaitable[None]],
+    ) -> None:
+        """A text goes to Rasa, a picture's text too; voice, stickers, locations etc. get a short text reply."""
         chat_id = str(_field(_field(message, "chat", dict), "id", int))
         text = message.get("text")
-        if not isinstance(text, str):
-            await self.output.send_text_message(chat_id, TEXT_ONLY_REPLY)
+        if isinstance(text, str):
+            await say(chat_id, self._command_to_intent(text))
+        elif picture := _picture(message):
+            await self.on_picture(chat_id, picture, look)
+        else:
+            voice = any(kind in message for kind in VOICE_KINDS)
+            await self.output.send_text_message(chat_id, VOICE_REPLY if voice else OTHER_REPLY)
+
+    async def on_picture(self, chat_id: Text, picture: Dict, look: Callable[[Text, bytes], Awaitable[None]]) -> None:
+        """Download the picture (never more than MAX_IMAGE_BYTES) and have its text read."""
+        size = picture.get("file_size")
+        data = None
+        if not (isinstance(size, int) and size > MAX_IMAGE_BYTES):
+            try:
+                data = await self.output.download(str(picture["file_id"]), MAX_IMAGE_BYTES)
+            except (TelegramAPIError, aiohttp.ClientError, asyncio.TimeoutError) as error:
+                logger.warning("Could not download a Telegram picture: %s", type(error).__name__)
+                await self.output.send_text_message(chat_id, REPLIES["busy"])
+                return
+        if data is None:
+            await self.output.send_text_message(chat_id, REPLIES["too_large"])
             return
-        await say(chat_id, self._command_to_intent(text))
+        await look(chat_id, data)
 
     async def on_callback_query(self, query: Dict, say: Callable[[Text, Text], Awaitable[None]]) -> None:
         """A button press: acknowledge it, then treat its data as what the user said."""
@@ -228,6 +275,20 @@ class TelegramInput(InputChannel):
     def _command_to_intent(text: Text) -> Text:
         """Telegram's Start button sends "/start" (maybe with a deep-link argument): greet."""
         return GREET_INTENT if text.split(" ")[0] == START_COMMAND else text
+
+
+def _picture(message: Dict) -> Optional[Dict]:
+    """The file to read: the largest size of a photo, or a document that is an image."""
+    photo = message.get("photo")
+    sizes = [p for p in photo if isinstance(p, dict) and isinstance(p.get("file_id"), str)] if isinstance(
+        photo, list) else []
+    if sizes:
+        return max(sizes, key=lambda p: (p.get("width") or 0) * (p.get("height") or 0))
+    document = message.get("document")
+    if isinstance(document, dict) and isinstance(document.get("file_id"), str):
+        if str(document.get("mime_type", "")).startswith("image/"):
+            return document
+    return None
 
 
 def _json_object(body: bytes) -> Dict:

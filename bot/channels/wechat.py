@@ -5,7 +5,11 @@ safe-mode (AES) crypto. WeChat waits 5 s for a passive reply; when the bot is
 slower than `reply_timeout` the webhook answers "success" and the reply follows
 through the customer-service message API, as do pieces of a long reply beyond the
 first. Retries of a (user, MsgId) share the first delivery's result. User text
-reaches Rasa only through `bot.channels.common.deliver`.
+reaches Rasa only through `bot.channels.common.deliver`. Images are fetched by
+MediaId from the temporary-media API (`media/get`, as wechatpy's `WeChatMedia.download`,
+with this channel's access token; PicUrl is not fetched, so the server only ever
+downloads from WeChat's API) and read by `bot.screenshot`; voice is answered through
+WeChat's own `Recognition` text when the account has it, otherwise with a request for text.
 
 A signed query string is only good for `SIGNATURE_WINDOW` seconds around its
 timestamp and for one body: it cannot be replayed with another message. With an
@@ -36,13 +40,14 @@ from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.events import BaseEvent
 from wechatpy.exceptions import InvalidSignatureException
-from wechatpy.messages import BaseMessage, TextMessage
+from wechatpy.messages import BaseMessage, ImageMessage, TextMessage, VoiceMessage
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from bot import settings
 from bot.channels.common import channel_blueprint, deliver
 from bot.credentials import WECHAT_API
+from bot.screenshot import MAX_IMAGE_BYTES, OTHER_REPLY, REPLIES, VOICE_REPLY, check_screenshot
 from bot.state import MemoryState, local_or_shared, shared
 
 logger = logging.getLogger(__name__)
@@ -50,9 +55,8 @@ logger = logging.getLogger(__name__)
 WELCOME_REPLY = (
     "感谢关注！我是反诈助手，一个自动回复的防骗小助手，不是真人。"
     "我绝不会向您要银行卡号、密码或验证码。遇到紧急情况请直接拨打110。"
-    "接到可疑电话、短信，或者担心被骗了，直接用文字告诉我。"
+    "接到可疑电话、短信，或者担心被骗了，直接用文字告诉我，或者把截图发给我。"
 )
-TEXT_ONLY_REPLY = "抱歉，我目前只能看懂文字消息，看不懂语音、图片和视频。请用文字告诉我您遇到了什么情况。"
 ERROR_REPLY = "抱歉，系统出了点问题，请稍后再试。如果钱已经转出去，请马上拨打110。"
 CHOICE_HINT = "（回复数字即可选择）"
 SUCCESS = "success"  # WeChat: handled, no passive reply, do not retry
@@ -149,6 +153,33 @@ class CustomerServiceApi:
             result = await self._post(token, payload)
         if result.get("errcode", 0) != 0:
             raise WeChatApiError(f"custom/send failed: {result}")
+
+    async def download_media(self, media_id: Text, limit: int) -> Optional[bytes]:
+        """A temporary media file's bytes (media/get), or None when it is bigger than `limit` bytes."""
+        token = await self._access_token()
+        errcode, data = await self._get_media(token, media_id, limit)
+        if errcode in TOKEN_ERRORS:
+            token = await self._access_token(stale=token)
+            errcode, data = await self._get_media(token, media_id, limit)
+        if errcode:
+            raise WeChatApiError(f"media/get failed: errcode {errcode}")
+        return data
+
+    async def _get_media(self, token: str, media_id: str, limit: int) -> tuple[int, Optional[bytes]]:
+        """(errcode, bytes): WeChat answers errors as JSON and the file as itself."""
+        data = bytearray()
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as session:
+            async with session.get(
+                f"{self.base_url}/cgi-bin/media/get", params={"access_token": token, "media_id": media_id}
+            ) as reply:
+                if reply.content_type in ("application/json", "text/plain"):
+                    result = await reply.json(content_type=None)
+                    return int(result.get("errcode", -1)) if isinstance(result, dict) else -1, None
+                async for chunk in reply.content.iter_chunked(64 * 1024):
+                    data += chunk
+                    if len(data) > limit:
+                        return 0, None
+        return 0, bytes(data)
 
     async def _access_token(self, stale: Optional[str] = None) -> str:
         """The cached token, fetched anew when missing, near expiry or rejected (`stale`)."""
@@ -305,6 +336,11 @@ class WeChatInput(InputChannel):
             return response.text(f"bad request: {error}", status=400)
         if isinstance(message, TextMessage):
             reply = await self.on_text(message, on_new_message, deadline, request_id)
+        elif isinstance(message, VoiceMessage) and (message.recognition or "").strip():
+            reply = await self.on_text(message, on_new_message, deadline, request_id, message.recognition.strip())
+        elif isinstance(message, ImageMessage) and message.media_id:
+            reply = await self.once(message, lambda: self._look(message.source, message.media_id, on_new_message),
+                                    deadline, request_id)
         elif isinstance(message, BaseEvent):
             reply = self.on_event(message)
         else:
@@ -338,9 +374,19 @@ class WeChatInput(InputChannel):
     # --- one handler per message type -------------------------------------------
 
     async def on_text(
-        self, message: TextMessage, on_new_message: Callable, deadline: float, request_id: str = ""
+        self, message: BaseMessage, on_new_message: Callable, deadline: float, request_id: str = "",
+        text: Optional[str] = None,
     ) -> Optional[str]:
-        """Text goes to Rasa once per (user, MsgId); retries wait for the same answer.
+        """Text (a text message's, or `text` such as a voice message's recognition) goes to Rasa."""
+        content = message.content if text is None else text
+        return await self.once(message, lambda: self._converse(message.source, content, on_new_message),
+                               deadline, request_id)
+
+    async def once(
+        self, message: BaseMessage, converse: Callable[[], Awaitable[List[str]]], deadline: float,
+        request_id: str = "",
+    ) -> Optional[str]:
+        """Run `converse` once per (user, MsgId); retries wait for the same answer.
 
         With REDIS_URL set the first server to see a message claims it; WeChat's retries reaching
         another server get "success" and leave the answer to it. Only nginx passing on the same
@@ -352,7 +398,7 @@ class WeChatInput(InputChannel):
             if owner is not None and (not request_id or owner != request_id):
                 return None  # another server has this message: it replies, or pushes the reply
         if answer is None:
-            task = asyncio.create_task(self._converse(message.source, message.content, on_new_message))
+            task = asyncio.create_task(converse())
             answer = self._answers[key] = _Answer(message.source, task)
             while len(self._answers) > RECENT_MESSAGES:
                 self._answers.popitem(last=False)
@@ -363,8 +409,8 @@ class WeChatInput(InputChannel):
         return WELCOME_REPLY if event.event in SUBSCRIBE_EVENTS else None
 
     def on_other(self, message: BaseMessage) -> str:
-        """Voice, images, video, locations, links: only text is understood."""
-        return TEXT_ONLY_REPLY
+        """Voice without recognition, video, locations, links: a short reply asking for text or a screenshot."""
+        return VOICE_REPLY if isinstance(message, VoiceMessage) else OTHER_REPLY
 
     # --- talking to Rasa ----------------------------------------------------------
 
@@ -375,6 +421,25 @@ class WeChatInput(InputChannel):
             await deliver(on_new_message, self._chosen(sender, text), collector, sender, self.name())
         except Exception:  # noqa: BLE001 - the user still deserves an answer
             logger.exception("Rasa failed to handle a WeChat message")
+            return [ERROR_REPLY]
+        return split_text(self._render(sender, collector.messages))
+
+    async def _look(self, sender: str, media_id: str, on_new_message: Callable) -> List[str]:
+        """The bot's reply to a picture: its text read and answered (bot/screenshot.py)."""
+        collector = CollectingOutputChannel()
+        try:
+            data = await self.api.download_media(media_id, MAX_IMAGE_BYTES)
+        except (WeChatApiError, aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            # aiohttp's errors quote the URL, whose query holds the access token: log only their kind
+            logger.warning("Could not download a WeChat image: %s",
+                           error if isinstance(error, WeChatApiError) else type(error).__name__)
+            return [REPLIES["busy"]]
+        if data is None:
+            return [REPLIES["too_large"]]
+        try:
+            await check_screenshot(on_new_message, data, collector, sender, self.name())
+        except Exception:  # noqa: BLE001 - the user still deserves an answer
+            logger.exception("Could not answer a WeChat image")
             return [ERROR_REPLY]
         return split_text(self._render(sender, collector.messages))
 

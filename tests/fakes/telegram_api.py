@@ -3,7 +3,9 @@
 It speaks the real protocol: `POST /bot<token>/<method>` with a JSON, urlencoded or
 multipart body; answers `{"ok": true, "result": ...}` or `{"ok": false, "error_code": ...,
 "description": ...}`. JSON-serialized fields (reply_markup, allowed_updates) sent as
-form strings are decoded, as Telegram does. Runs aiohttp in a background thread.
+form strings are decoded, as Telegram does. Files added with `add_file` are served as the
+Bot API serves them: getFile gives a `file_path`, `GET /file/bot<token>/<file_path>` the
+bytes. Runs aiohttp in a background thread.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tests.fakes.server import BackgroundServer
 JSON_FIELDS = {"reply_markup", "allowed_updates", "entities", "caption_entities", "media"}
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile's limit for bots
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class FakeTelegramAPI(BackgroundServer):
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._message_ids = itertools.count(1000)
+        self._files: dict[str, bytes] = {}
+        self.downloads: list[str] = []  # file paths fetched
         self._methods: dict[str, Callable[[dict], Any]] = {
             "getme": lambda p: self.bot_user,
             "setwebhook": self._set_webhook,
@@ -70,7 +75,12 @@ class FakeTelegramAPI(BackgroundServer):
             "sendmessage": self._send_message,
             "sendphoto": self._send_photo,
             "answercallbackquery": self._answer_callback_query,
+            "getfile": self._get_file,
         }
+
+    def add_file(self, file_id: str, data: bytes) -> None:
+        """A file users sent, downloadable through getFile."""
+        self._files[file_id] = data
 
     # --- reading what happened -------------------------------------------------
 
@@ -147,7 +157,28 @@ class FakeTelegramAPI(BackgroundServer):
             raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         return True
 
+    def _get_file(self, params: dict) -> dict:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self._files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        size = len(self._files[file_id])
+        if size > MAX_DOWNLOAD:
+            raise ApiError(400, "Bad Request: file is too big")
+        return {"file_id": file_id, "file_unique_id": f"u{file_id[:8]}", "file_size": size,
+                "file_path": f"photos/{file_id}.jpg"}
+
     # --- HTTP ------------------------------------------------------------------
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        path = request.match_info["path"]
+        file_id = path.removeprefix("photos/").removesuffix(".jpg")
+        if file_id not in self._files:
+            return _error(404, "Not Found")
+        with self._lock:
+            self.downloads.append(path)
+        return web.Response(body=self._files[file_id], content_type="application/octet-stream")
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -169,6 +200,7 @@ class FakeTelegramAPI(BackgroundServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_route("*", r"/bot{token}/{method}", self._handle)
+        app.router.add_get(r"/file/bot{token}/{path:.+}", self._download)
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

@@ -4,7 +4,9 @@ It speaks the documented protocol: `GET /cgi-bin/token?grant_type=client_credent
 &appid=..&secret=..` issues `{"access_token", "expires_in"}`; `POST /cgi-bin/message/
 custom/send?access_token=..` with a JSON body answers `{"errcode": 0, "errmsg": "ok"}`
 or an error code. Issuing a token invalidates the previous one (40001), and
-`expire_token()` makes the current one answer 42001. Runs aiohttp in a background thread.
+`expire_token()` makes the current one answer 42001. `GET /cgi-bin/media/get?access_token=..
+&media_id=..` returns a file added with `add_media` (errors as JSON, 40007 for an unknown
+media_id). Runs aiohttp in a background thread.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class FakeWeChatAPI(BackgroundServer):
         self._messages: list[CustomMessage] = []
         self._rejected: list[Rejected] = []
         self._counter = itertools.count(1)
+        self._media: dict[str, bytes] = {}
+        self.media_fetched: list[str] = []
         self._lock = threading.Lock()
 
     # --- test controls and records -------------------------------------------------
@@ -66,6 +70,10 @@ class FakeWeChatAPI(BackgroundServer):
         """The current token is now expired: the next send with it gets errcode 42001."""
         with self._lock:
             self._expired = True
+
+    def add_media(self, media_id: str, data: bytes) -> None:
+        """A file a user sent (an image), downloadable by its MediaId."""
+        self._media[media_id] = data
 
     @property
     def messages(self) -> list[CustomMessage]:
@@ -125,11 +133,26 @@ class FakeWeChatAPI(BackgroundServer):
             self._messages.append(CustomMessage(touser, content, token))
         return _error(0, "ok")
 
+    async def _media_get(self, request: web.Request) -> web.Response:
+        token = request.query.get("access_token", "")
+        with self._lock:
+            if token != self._current or self._expired:
+                errcode = EXPIRED_TOKEN if token == self._current else INVALID_CREDENTIAL
+                self._rejected.append(Rejected(errcode, token))
+                return _error(errcode, "invalid credential")
+        media_id = request.query.get("media_id", "")
+        if media_id not in self._media:
+            return _error(40007, "invalid media_id")
+        with self._lock:
+            self.media_fetched.append(media_id)
+        return web.Response(body=self._media[media_id], content_type="image/jpeg")
+
     # --- lifecycle -------------------------------------------------------------------
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/cgi-bin/token", self._token)
         app.router.add_post("/cgi-bin/message/custom/send", self._send)
+        app.router.add_get("/cgi-bin/media/get", self._media_get)
 
 
 def _error(errcode: int, errmsg: str) -> web.Response:
