@@ -1,28 +1,64 @@
-"""Shared fixtures: a real knowledge store, action server and Rasa server."""
+"""Shared fixtures: a real knowledge store, and the session's one action server and Rasa server."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from bot.knowledge import KnowledgeRepository
 from bot.knowledge.loader import build
-from tests.support import servers
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.wechat_api import FakeWeChatAPI
+from tests.support import config, servers
+from tests.support.action_proxy import ActionProxy
+from tests.support.background import Snippets
 
-
-# Fixtures that start the real action server (and with it, usually a Rasa server).
-SERVER_FIXTURES = {"action_url", "rasa_url"}
+LAYERS = ("unit", "channels", "integration", "e2e", "cluster")
+# A test not marked with a layer gets one from its fixtures: a real Rasa or action server
+# makes it e2e, the chat page's browser or static server integration, anything else unit.
+SERVER_FIXTURES = {"action_url", "action_proxy", "rasa", "rasa_url"}
+INTEGRATION_FIXTURES = {"browser", "static_page"}
+SNIPPETS = pytest.StashKey[Snippets]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that needs a real server `e2e`, so `make test-fast` can leave them out."""
+    """Give every test its layer, so `make test-fast` can leave out e2e and cluster."""
     for item in items:
-        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if any(item.get_closest_marker(layer) for layer in LAYERS):
+            continue
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if SERVER_FIXTURES & fixtures:
             item.add_marker(pytest.mark.e2e)
+        elif INTEGRATION_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the snippets of the tests about to run (marked `background`), so they overlap the others."""
+    if session.config.option.collectonly:
+        return
+    snippets = session.config.stash[SNIPPETS] = Snippets()
+    for item in session.items:
+        if marker := item.get_closest_marker("background"):
+            snippets.start(item.nodeid, *marker.args, **marker.kwargs)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if snippets := session.config.stash.get(SNIPPETS, None):
+        snippets.stop()
+
+
+@pytest.fixture
+def background(request: pytest.FixtureRequest) -> subprocess.CompletedProcess:
+    """How this test's `background` snippet ended (tests/support/background.py)."""
+    return request.config.stash[SNIPPETS].result(request.node.nodeid)
 
 
 @pytest.fixture(scope="session")
@@ -63,10 +99,60 @@ def action_url(workdir: Path, database_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def rasa_url(workdir: Path, action_url: str) -> Iterator[str]:
-    """A Rasa server with the REST channel, talking to the real action server."""
-    with servers.rasa_server(workdir, action_url) as url:
-        yield url
+def action_proxy(action_url: str) -> Iterator[ActionProxy]:
+    """Where the Rasa server sends custom actions: on to the real action server unless a test says otherwise."""
+    proxy = ActionProxy(action_url, servers.lasting_port())
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def faulty_actions(action_proxy: ActionProxy) -> Iterator[ActionProxy]:
+    """The action proxy for a test to switch into a fault; passing calls on again afterwards."""
+    yield action_proxy
+    action_proxy.set_mode("pass")
+
+
+@pytest.fixture(scope="session")
+def telegram_api() -> Iterator[FakeTelegramAPI]:
+    with FakeTelegramAPI(config.TELEGRAM_TOKEN, username=config.TELEGRAM_BOT_NAME) as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def wechat_api() -> Iterator[FakeWeChatAPI]:
+    with FakeWeChatAPI(config.WECHAT_APP_ID, config.WECHAT_APP_SECRET) as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def page_origin() -> str:
+    """Where tests serve the chat page: the Rasa server allows this origin (CORS)."""
+    return f"http://127.0.0.1:{servers.lasting_port()}"
+
+
+@pytest.fixture(scope="session")
+def rasa(
+    workdir: Path, action_proxy: ActionProxy, telegram_api: FakeTelegramAPI, wechat_api: FakeWeChatAPI,
+    page_origin: str,
+) -> Iterator[servers.RasaServer]:
+    """The session's one Rasa server: REST, Telegram and WeChat, an API token, CORS for the page,
+    and a debug log (where Rasa prints every message it handles) for the privacy tests to read."""
+    server = servers.RasaServer(
+        workdir,
+        action_proxy.url,
+        credentials=config.channels(telegram_api.url, wechat_api.url),
+        env={"ACTION_TIMEOUT": str(config.ACTION_TIMEOUT)},
+        extra_args=("--debug", "--auth-token", config.API_TOKEN, "--cors", config.CORS_ORIGIN, page_origin),
+        port=servers.lasting_port(),
+    )
+    with server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def rasa_url(rasa: servers.RasaServer) -> str:
+    return rasa.url
 
 
 def post_json(url: str, payload: dict, timeout: float = 30) -> object:

@@ -4,9 +4,6 @@ with a stub in place of Rasa (no model, no Rasa server), so these run in seconds
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from typing import Any
 
@@ -35,6 +32,8 @@ from tests.fakes.faulty_actions import FaultyActionServer
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.support.channels import StubBot, serve_channel
 from tests.support.servers import ROOT
+
+pytestmark = pytest.mark.channels
 
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijk"
 SECRET = "test-secret_Token-42"
@@ -296,13 +295,14 @@ async def test_outside_a_turn_each_call_has_its_own_timeout(monkeypatch) -> None
     assert faulty.calls == 2
 
 
-def test_importing_the_channels_changes_nothing_in_rasa() -> None:
+IMPORT_THE_CHANNELS = (
+    "import rasa.core.actions.action as a; before = (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run)\n"
+    "import bot.channels.rest, bot.channels.telegram, bot.channels.wechat\n"
+    "print(before == (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run))"
+)
+
+
+@pytest.mark.background(IMPORT_THE_CHANNELS, {"ACTION_TIMEOUT": "3", "TF_CPP_MIN_LOG_LEVEL": "3"})
+def test_importing_the_channels_changes_nothing_in_rasa(background) -> None:
     """The timeout is set by the channels' start-up step, not as a side effect of importing them."""
-    code = (
-        "import rasa.core.actions.action as a; before = (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run)\n"
-        "import bot.channels.rest, bot.channels.telegram, bot.channels.wechat\n"
-        "print(before == (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "ACTION_TIMEOUT": "3", "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert result.stdout.strip().splitlines()[-1] == "True", result.stderr[-2000:]
+    assert background.stdout.strip().splitlines()[-1] == "True", background.stderr[-2000:]

@@ -1,4 +1,4 @@
-"""The running bot over HTTP: REST channel and the parse API, with the real action server."""
+"""The running bot over HTTP: REST channel and the parse API (with the API token), with the real action server."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from tests.conftest import post_json
+from tests.support import config
 
 
 def sender() -> str:
@@ -21,12 +22,12 @@ def test_lost_money_reply_names_110_and_stop_payment(chat):
 
 
 def test_parse_returns_the_intent(rasa_url):
-    parsed = post_json(f"{rasa_url}/model/parse", {"text": "有人要花钱租我的银行卡"})
+    parsed = post_json(config.api(rasa_url, "/model/parse"), {"text": "有人要花钱租我的银行卡"})
     assert parsed["intent"]["name"] == "selling_card"
 
 
 def test_parse_extracts_entities(rasa_url):
-    parsed = post_json(f"{rasa_url}/model/parse", {"text": "2021年我用支付宝被骗了5000块"})
+    parsed = post_json(config.api(rasa_url, "/model/parse"), {"text": "2021年我用支付宝被骗了5000块"})
     found = {(e["entity"], e["value"]) for e in parsed["entities"]}
     assert ("year", "2021") in found and ("amount", "5000块") in found
     assert ("payment_channel", "支付宝") in found
@@ -54,8 +55,8 @@ def test_unclear_message_offers_the_core_topics(rasa_url):
     ("這個ＡＰＰ是不是國家反詐中心的", "这个APP是不是国家反诈中心的"),
 ])
 def test_traditional_and_full_width_text_is_read_as_simplified(rasa_url, traditional, simplified):
-    parsed = post_json(f"{rasa_url}/model/parse", {"text": traditional})
-    expected = post_json(f"{rasa_url}/model/parse", {"text": simplified})
+    parsed = post_json(config.api(rasa_url, "/model/parse"), {"text": traditional})
+    expected = post_json(config.api(rasa_url, "/model/parse"), {"text": simplified})
     assert parsed["text"] == simplified
     assert parsed["intent"]["name"] == expected["intent"]["name"]
 

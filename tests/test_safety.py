@@ -18,8 +18,7 @@ import yaml
 
 from bot.retention import delete_idle_conversations
 from tests.conftest import post_json
-from tests.fakes.faulty_actions import FaultyActionServer
-from tests.support import servers
+from tests.support import config, servers
 
 # Valid values: the ID has a correct GB 11643 check digit, the card passes Luhn.
 ID_NUMBER = "11010519491231002X"
@@ -47,14 +46,8 @@ def say(url: str, sender: str, message: str) -> str:
     return "\n".join(r.get("text", "") for r in post_json(webhook(url), {"sender": sender, "message": message}))
 
 
-@pytest.fixture(scope="module")
-def debug_server(workdir, action_url):
-    """A Rasa server logging at debug level, where Rasa prints every message it handles."""
-    with servers.rasa_server(workdir, action_url, extra_args=("--debug",)) as url:
-        yield url
-
-
-def test_personal_data_is_never_stored_or_logged(workdir, debug_server, action_url):
+def test_personal_data_is_never_stored_or_logged(workdir, rasa):
+    """The session's Rasa server logs at debug level, where Rasa prints every message it handles."""
     sender = uuid.uuid4().hex
     messages = [
         f"我的身份证号是{ID_NUMBER}，他们说要核实",
@@ -63,16 +56,17 @@ def test_personal_data_is_never_stored_or_logged(workdir, debug_server, action_u
         f"他打我手机{PHONE}，让我报验证码{CODE}",
         f"我把密码{PASSWORD}告诉对方了，被骗了怎么办",
     ]
-    replies = [say(debug_server, sender, m) for m in messages]
+    replies = [say(rasa.url, sender, m) for m in messages]
     assert "不要发给任何人" in replies[1] and "包括我" in replies[1]
 
-    rows = sqlite3.connect(servers.tracker_db(workdir, debug_server)).execute(
+    rows = sqlite3.connect(rasa.tracker_db).execute(
         "select type_name, data from events where sender_id = ?", (f"rest:{sender}",)
     ).fetchall()
     stored = "\n".join(data for _, data in rows)
     texts = [json.loads(d).get("text") or "" for t, d in rows if t == "user"]
     assert any("[身份证号]" in t for t in texts) and any("[银行卡号]" in t for t in texts)
-    logs = servers.rasa_log(workdir, debug_server).read_text(errors="replace")
+    logs = rasa.log.read_text(errors="replace")
+    assert " DEBUG " in logs
     action_logs = "".join(p.read_text(errors="replace") for p in workdir.glob("actions-*.log"))
     for secret in SECRETS:
         assert secret not in stored, secret
@@ -149,76 +143,65 @@ def test_rate_limit_per_sender(rasa_url):
     assert "太快" not in say(rasa_url, uuid.uuid4().hex, "你好")
 
 
-@pytest.mark.e2e
 @pytest.mark.parametrize("mode", ["error", "slow"])
-def test_failing_action_server_still_gets_the_user_the_essentials(workdir, mode):
-    faulty = FaultyActionServer(mode)
-    try:
-        with servers.rasa_server(workdir, faulty.url, env={"ACTION_TIMEOUT": "2"}) as url:
-            started = time.monotonic()
-            reply = say(url, uuid.uuid4().hex, "有人要租我的银行卡")
-            elapsed = time.monotonic() - started
-            assert faulty.calls >= 1
-            assert "110" in reply and "96110" in reply
-            assert elapsed < 5, elapsed  # one timeout for the turn, not one per action
-            log = servers.rasa_log(workdir, url).read_text(errors="replace")
-            assert "no reply for sender" in log
-    finally:
-        faulty.close()
+def test_failing_action_server_still_gets_the_user_the_essentials(rasa, faulty_actions, mode):
+    faulty_actions.set_mode(mode)
+    logged = rasa.log_size()
+    started = time.monotonic()
+    reply = say(rasa.url, uuid.uuid4().hex, "有人要租我的银行卡")
+    elapsed = time.monotonic() - started
+    assert faulty_actions.calls >= 1
+    assert "110" in reply and "96110" in reply
+    # One timeout for the turn, not one per action (the turn calls three: three timeouts).
+    assert elapsed < config.ACTION_TIMEOUT + 3, elapsed
+    assert "no reply for sender" in rasa.log_since(logged)
 
 
-@pytest.mark.e2e
-def test_action_server_outage_mid_conversation_and_recovery(workdir, database_url):
-    port = servers.free_port()
-    env = {"DATABASE_URL": database_url}
+def test_action_server_outage_mid_conversation_and_recovery(rasa_url, faulty_actions):
     sender = uuid.uuid4().hex
-    with servers.rasa_server(workdir, f"http://127.0.0.1:{port}/webhook", env={"ACTION_TIMEOUT": "3"}) as url:
-        with servers.action_server(workdir, env, port=port):
-            assert "帮信" in say(url, sender, "有人要花钱租我的银行卡")
-        down = say(url, sender, "国家反诈中心app在哪里下载")
-        assert "110" in down and "96110" in down
-        with servers.action_server(workdir, env, port=port):
-            assert "应用商店" in say(url, sender, "这个app是真的吗")
+    assert "帮信" in say(rasa_url, sender, "有人要花钱租我的银行卡")
+    faulty_actions.set_mode("down")  # the action server's port refuses connections
+    down = say(rasa_url, sender, "国家反诈中心app在哪里下载")
+    assert "110" in down and "96110" in down
+    faulty_actions.set_mode("pass")
+    assert "应用商店" in say(rasa_url, sender, "这个app是真的吗")
 
 
-def test_rasa_restart_loses_nothing(workdir, action_url):
-    port = servers.free_port()
+def test_rasa_restart_loses_nothing(rasa):
     sender = uuid.uuid4().hex
-    with servers.rasa_server(workdir, action_url, port=port) as url:
-        first = say(url, sender, "我被骗了")
-        assert "什么时候" in first
-    with servers.rasa_server(workdir, action_url, port=port) as url:
-        second = say(url, sender, "半小时前")
-        assert "怎么转出去" in second
-        tracker = json.load(urllib.request.urlopen(f"{url}/conversations/rest:{sender}/tracker"))
-        texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
-        assert texts[-2:] == ["我被骗了", "半小时前"]
+    first = say(rasa.url, sender, "我被骗了")
+    assert "什么时候" in first
+    rasa.restart()  # the same port, tracker store and action server, as a real restart
+    second = say(rasa.url, sender, "半小时前")
+    assert "怎么转出去" in second
+    tracker = json.load(urllib.request.urlopen(config.api(rasa.url, f"/conversations/rest:{sender}/tracker")))
+    texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
+    assert texts[-2:] == ["我被骗了", "半小时前"]
 
 
-def test_api_token_and_cors_origins(workdir, action_url):
-    origin = "http://127.0.0.1:8080"
-    with servers.rasa_server(
-        workdir, action_url, extra_args=("--auth-token", "s3cret-token", "--cors", origin)
-    ) as url:
-        for path in ("/status", "/conversations/x/tracker"):
-            with pytest.raises(urllib.error.HTTPError) as denied:
-                urllib.request.urlopen(url + path)
-            assert denied.value.code == 401
-        with urllib.request.urlopen(f"{url}/status?token=s3cret-token") as ok:
-            assert ok.status == 200
+def test_api_token_and_cors_origins(rasa_url):
+    """The session's server runs with --auth-token and --cors for CORS_ORIGIN and the chat page."""
+    origin, url = config.CORS_ORIGIN, rasa_url
+    for path in ("/status", "/conversations/x/tracker"):
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(url + path)
+        assert denied.value.code == 401
+    with urllib.request.urlopen(config.api(url, "/status")) as ok:
+        assert ok.status == 200
 
-        def preflight(from_origin: str) -> str | None:
-            request = urllib.request.Request(
-                webhook(url), method="OPTIONS",
-                headers={"Origin": from_origin, "Access-Control-Request-Method": "POST"},
-            )
-            with urllib.request.urlopen(request) as response:
-                return response.headers.get("Access-Control-Allow-Origin")
+    def preflight(from_origin: str) -> str | None:
+        request = urllib.request.Request(
+            webhook(url), method="OPTIONS",
+            headers={"Origin": from_origin, "Access-Control-Request-Method": "POST"},
+        )
+        with urllib.request.urlopen(request) as response:
+            return response.headers.get("Access-Control-Allow-Origin")
 
-        assert preflight(origin) == origin
-        assert preflight("http://evil.example") in (None, "")
+    assert preflight(origin) == origin
+    assert preflight("http://evil.example") in (None, "")
 
 
+@pytest.mark.integration
 def test_run_refuses_a_public_interface_without_a_token():
     result = subprocess.run(
         ["bash", "scripts/run.sh"], cwd=servers.ROOT, capture_output=True, text=True, timeout=30,
@@ -239,6 +222,7 @@ case "$*" in *rasa_sdk*|*serve_web*) exec sleep 30 ;; run\\ *) sleep 1 ;; esac
 """
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
 def test_run_passes_every_port_to_every_place_that_uses_it(tmp_path, host):
     (tmp_path / "scripts").mkdir()
@@ -273,6 +257,7 @@ def test_endpoints_take_the_action_server_url_from_the_environment(monkeypatch):
     assert endpoint.url == "http://127.0.0.1:6102/webhook"
 
 
+@pytest.mark.integration
 def test_credentials_file_is_readable_by_its_owner_only(tmp_path):
     target = tmp_path / "var" / "credentials.yml"
     target.parent.mkdir()
@@ -289,14 +274,38 @@ def test_credentials_file_is_readable_by_its_owner_only(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["credentials.yml"]
 
 
-def test_retention_deletes_only_idle_conversations(workdir, rasa_url):
+def test_retention_deletes_only_idle_conversations(rasa):
     sender = uuid.uuid4().hex
-    say(rasa_url, sender, "你好")
-    url = f"sqlite:///{servers.tracker_db(workdir, rasa_url)}"
+    say(rasa.url, sender, "你好")
+    url = f"sqlite:///{rasa.tracker_db}"
     assert delete_idle_conversations(url, days=30) == 0
     later = time.time() + 31 * 86_400
     assert delete_idle_conversations(url, days=30, now=later) >= 1
-    rows = sqlite3.connect(servers.tracker_db(workdir, rasa_url)).execute(
+    rows = sqlite3.connect(rasa.tracker_db).execute(
         "select count(*) from events where sender_id = ?", (f"rest:{sender}",)
     ).fetchone()
     assert rows == (0,)
+
+
+ACTION_SERVER_IMPORTS = """
+import json, sys
+import rasa_sdk.__main__  # what `python -m rasa_sdk` loads before it reads its arguments
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+
+executor = ActionExecutor()
+executor.register_package("actions")
+create_app("actions")  # what `--actions actions` does next, before it serves
+print(json.dumps({"actions": sorted(executor.actions), "modules": sorted(sys.modules)}))
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.background(ACTION_SERVER_IMPORTS)
+def test_the_action_server_imports_no_tensorflow(background):
+    """The action server stays small and starts fast only while nothing it loads pulls in TensorFlow."""
+    assert background.returncode == 0, background.stderr[-3000:]
+    loaded = json.loads(background.stdout.splitlines()[-1])
+    assert "action_give_guidance" in loaded["actions"]
+    heavy = [m for m in loaded["modules"] if m.split(".")[0] in ("tensorflow", "keras", "tf_keras")]
+    assert heavy == []

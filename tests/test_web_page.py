@@ -95,10 +95,10 @@ def load_serve_web():
 
 
 class StaticPage:
-    """scripts/serve_web.py's server on a free port, in a thread, serving the page for `rasa`."""
+    """scripts/serve_web.py's server on `port` (or a free one), in a thread, serving the page for `rasa`."""
 
-    def __init__(self, rasa: str) -> None:
-        self.server = load_serve_web().make_server("127.0.0.1", servers.free_port(), quiet=True, rasa=rasa)
+    def __init__(self, rasa: str, port: int | None = None) -> None:
+        self.server = load_serve_web().make_server("127.0.0.1", port or servers.free_port(), quiet=True, rasa=rasa)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -112,15 +112,12 @@ class StaticPage:
 
 
 @pytest.fixture(scope="module")
-def site(workdir: Path, action_url: str) -> Iterator[tuple[str, str]]:
-    """(page URL origin, Rasa URL): the static page and a Rasa server that allows its origin."""
+def site(rasa_url: str, page_origin: str) -> Iterator[tuple[str, str]]:
+    """(page URL origin, Rasa URL): the static page, at the origin the session's Rasa server allows."""
     if not (ROOT / "web" / "vendor" / "chatui.js").exists():
         pytest.fail("web/vendor/ is missing: run `cd web && npm ci`")
-    rasa_port = servers.free_port()
-    rasa = f"http://127.0.0.1:{rasa_port}"
-    with StaticPage(rasa) as page:
-        with servers.rasa_server(workdir, action_url, extra_args=("--cors", page.url), port=rasa_port):
-            yield page.url, rasa
+    with StaticPage(rasa_url, port=servers.port_of(page_origin)) as page:
+        yield page.url, rasa_url
 
 
 @pytest.fixture(scope="module")

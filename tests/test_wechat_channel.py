@@ -1,11 +1,11 @@
-"""The WeChat channel end to end: a real Rasa server, WeChat's XML, a fake WeChat API.
+"""The WeChat channel end to end: the session's real Rasa server, WeChat's XML, a fake WeChat API.
 
 Requests are built the way WeChat's servers build them: `signature` is the SHA1 of
 the sorted token, timestamp and nonce; in safe mode the body carries `Encrypt`,
 signed as `msg_signature` over token, timestamp, nonce and the ciphertext. The
-safe-mode values are WeChat's official sample (token spamtest). The Rasa servers
-here have the AES key, so their requests are encrypted (plaintext is refused);
-plaintext mode is tested in-process, with a channel that has no key.
+safe-mode values are WeChat's official sample (token spamtest). The Rasa server
+has the AES key, so its requests are encrypted (plaintext is refused); plaintext
+mode, and replies too slow to be passive, are tested in-process with a stub bot.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ import string
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 import pytest
 import requests
@@ -30,14 +29,14 @@ from wechatpy.crypto import WeChatCrypto
 
 from bot.channels.wechat import MAX_BYTES, MAX_CHARS, WeChatInput, split_text
 from tests.fakes.wechat_api import FakeWeChatAPI
-from tests.support import servers
+from tests.support import config
+from tests.support.servers import RasaServer
 
-TOKEN = "spamtest"
-AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
-APP_ID = "wx5823bf96d3bd56c7"
-APP_SECRET = "fake-app-secret"
+TOKEN = config.WECHAT_TOKEN
+AES_KEY = config.WECHAT_AES_KEY
+APP_ID = config.WECHAT_APP_ID
+APP_SECRET = config.WECHAT_APP_SECRET
 ACCOUNT = "gh_fanzha_test"  # the Official Account's own id (ToUserName)
-CHANNEL = "bot.channels.wechat.WeChatInput"
 
 
 def sign(*parts: str) -> str:
@@ -127,41 +126,20 @@ class WeChat:
 
     def user_texts(self, sender: str) -> list[str]:
         """What Rasa's tracker recorded the user saying."""
-        tracker = requests.get(f"{self.rasa_url}/conversations/wechat:{sender}/tracker", timeout=30).json()
+        tracker = requests.get(config.api(self.rasa_url, f"/conversations/wechat:{sender}/tracker"), timeout=30).json()
         return [e.get("text") for e in tracker.get("events", []) if e.get("event") == "user"]
 
 
-def wechat_credentials(api_url: str, reply_timeout: float) -> dict:
-    return {CHANNEL: {
-        "token": TOKEN, "app_id": APP_ID, "app_secret": APP_SECRET, "encoding_aes_key": AES_KEY,
-        "api_base_url": api_url, "reply_timeout": reply_timeout,
-    }}
+@pytest.fixture(scope="module")
+def api(wechat_api: FakeWeChatAPI) -> FakeWeChatAPI:
+    """The fake WeChat API the session's Rasa server pushes replies to."""
+    return wechat_api
 
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[FakeWeChatAPI]:
-    with FakeWeChatAPI(APP_ID, APP_SECRET) as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def wechat(workdir: Path, action_url: str, api: FakeWeChatAPI) -> Iterator[WeChat]:
-    """Rasa with the WeChat channel and the default 4 s passive-reply budget."""
-    with servers.rasa_server(workdir, action_url, credentials=wechat_credentials(api.url, 4.0)) as url:
-        yield WeChat(url)
-
-
-@pytest.fixture(scope="module")
-def slow_api() -> Iterator[FakeWeChatAPI]:
-    with FakeWeChatAPI(APP_ID, APP_SECRET) as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def impatient_wechat(workdir: Path, action_url: str, slow_api: FakeWeChatAPI) -> Iterator[WeChat]:
-    """Rasa whose WeChat channel gives up on passive replies at once: every answer is pushed."""
-    with servers.rasa_server(workdir, action_url, credentials=wechat_credentials(slow_api.url, 0.001)) as url:
-        yield WeChat(url)
+def wechat(rasa_url: str) -> WeChat:
+    """The session's Rasa server, whose WeChat channel has the default 4 s passive-reply budget."""
+    return WeChat(rasa_url)
 
 
 # --- URL verification (GET) ------------------------------------------------------------
@@ -218,15 +196,15 @@ def test_retried_msg_id_is_processed_once(wechat: WeChat) -> None:
     assert wechat.user_texts(sender) == ["有人打电话说我涉嫌洗钱"]
 
 
-def test_personal_data_is_neither_stored_nor_logged(wechat: WeChat, workdir: Path) -> None:
+def test_personal_data_is_neither_stored_nor_logged(wechat: WeChat, rasa: RasaServer) -> None:
     sender, card, phone = openid(), "6222021234567890128", "13912345678"
     content = passive_text(wechat.say(sender, f"骗子让我把卡号{card}和手机{phone}发给他"), sender)
     assert "不要发给任何人" in content
     assert wechat.user_texts(sender) == ["骗子让我把卡号[银行卡号]和手机[手机号]发给他"]
-    rows = sqlite3.connect(servers.tracker_db(workdir, wechat.rasa_url)).execute(
+    rows = sqlite3.connect(rasa.tracker_db).execute(
         "select data from events where sender_id = ?", (f"wechat:{sender}",)).fetchall()
     stored = "\n".join(data for (data,) in rows)
-    logged = servers.rasa_log(workdir, wechat.rasa_url).read_text(errors="replace")
+    logged = rasa.log.read_text(errors="replace")  # at debug level
     assert rows and all(value not in stored + logged for value in (card, phone))
 
 
@@ -327,46 +305,85 @@ def test_plaintext_is_refused_when_an_aes_key_is_set(wechat: WeChat) -> None:
     assert wechat.user_texts(sender) == []
 
 
-# --- replies through the customer-service API ------------------------------------------------
+# --- replies through the customer-service API (the channel in-process, with a slow stub bot) ----
 
 
-def test_slow_reply_is_sent_through_customer_service_api(impatient_wechat: WeChat, slow_api: FakeWeChatAPI) -> None:
-    sender = openid()
-    reply = impatient_wechat.say(sender, "我被骗了两万怎么办")
-    assert reply.status_code == 200 and reply.text == "success"
-    texts = slow_api.wait_for_texts(sender, 1)
-    assert texts and "110" in texts[0]
+class SlowBot:
+    """Answers every message after a turn's worth of time, as Rasa does; records what it was given."""
 
-    other = openid()
-    assert impatient_wechat.say(other, "谢谢").text == "success"
-    assert len(slow_api.wait_for_texts(other, 1)) == 1
-    assert len(slow_api.tokens_issued) == 1  # the token is cached between sends
-    assert slow_api.rejected == []
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    async def __call__(self, message) -> None:
+        self.seen.append(message.text)
+        await asyncio.sleep(0.05)
+        await message.output_channel.send_text_message(message.sender_id, answer_to(message.text))
 
 
-def test_expired_token_is_refreshed_once_and_send_retried(impatient_wechat: WeChat, slow_api: FakeWeChatAPI) -> None:
-    sender = openid()
-    impatient_wechat.say(sender, "你好")
-    assert len(slow_api.wait_for_texts(sender, 1)) == 1
-    issued = len(slow_api.tokens_issued)
-
-    slow_api.expire_token()
-    assert impatient_wechat.say(sender, "有人让我把银行卡借给他用").text == "success"
-    texts = slow_api.wait_for_texts(sender, 2)
-    assert len(texts) == 2 and "卡" in texts[1]
-    assert [r.errcode for r in slow_api.rejected] == [42001]
-    assert len(slow_api.tokens_issued) == issued + 1
-    assert slow_api.messages[-1].access_token == slow_api.tokens_issued[-1]
+def answer_to(text: str) -> str:
+    return f"关于“{text}”：先别转账，马上打110。"
 
 
-def test_retry_of_a_pushed_reply_is_not_answered_twice(impatient_wechat: WeChat, slow_api: FakeWeChatAPI) -> None:
-    sender, mid = openid(), msg_id()
-    assert impatient_wechat.say(sender, "谢谢", mid).text == "success"
-    assert len(slow_api.wait_for_texts(sender, 1)) == 1
-    assert impatient_wechat.say(sender, "谢谢", mid).text == "success"
-    time.sleep(1)
-    assert len(slow_api.texts_for(sender)) == 1
-    assert impatient_wechat.user_texts(sender) == ["谢谢"]
+def impatient_channel(api: FakeWeChatAPI) -> WeChatInput:
+    """The channel as the Rasa server has it, but giving up on passive replies at once: all is pushed."""
+    return WeChatInput(TOKEN, APP_ID, APP_SECRET, AES_KEY, api.url, 0.001)
+
+
+async def say_to(channel: WeChatInput, bot: SlowBot, sender: str, content: str, mid: Optional[int] = None):
+    """Post a safe-mode text to the channel as WeChat would."""
+    body, params = encrypted_request(text_xml(sender, content, mid))
+    return await channel.handle(params, body.encode(), bot)
+
+
+@pytest.mark.channels
+async def test_slow_reply_is_sent_through_customer_service_api() -> None:
+    bot = SlowBot()
+    with FakeWeChatAPI(APP_ID, APP_SECRET) as slow_api:
+        channel = impatient_channel(slow_api)
+        sender = openid()
+        reply = await say_to(channel, bot, sender, "我被骗了两万怎么办")
+        assert reply.status == 200 and reply.body == b"success"
+        texts = await pushed_until(slow_api, sender, lambda t: len(t) >= 1)
+        assert texts == [answer_to("我被骗了两万怎么办")] and "110" in texts[0]
+
+        other = openid()
+        assert (await say_to(channel, bot, other, "谢谢")).body == b"success"
+        assert len(await pushed_until(slow_api, other, lambda t: len(t) >= 1)) == 1
+        assert len(slow_api.tokens_issued) == 1  # the token is cached between sends
+        assert slow_api.rejected == []
+
+
+@pytest.mark.channels
+async def test_expired_token_is_refreshed_once_and_send_retried() -> None:
+    bot = SlowBot()
+    with FakeWeChatAPI(APP_ID, APP_SECRET) as slow_api:
+        channel = impatient_channel(slow_api)
+        sender = openid()
+        await say_to(channel, bot, sender, "你好")
+        assert len(await pushed_until(slow_api, sender, lambda t: len(t) >= 1)) == 1
+        issued = len(slow_api.tokens_issued)
+
+        slow_api.expire_token()
+        assert (await say_to(channel, bot, sender, "有人让我把银行卡借给他用")).body == b"success"
+        texts = await pushed_until(slow_api, sender, lambda t: len(t) >= 2)
+        assert len(texts) == 2 and texts[1] == answer_to("有人让我把银行卡借给他用")
+        assert [r.errcode for r in slow_api.rejected] == [42001]
+        assert len(slow_api.tokens_issued) == issued + 1
+        assert slow_api.messages[-1].access_token == slow_api.tokens_issued[-1]
+
+
+@pytest.mark.channels
+async def test_retry_of_a_pushed_reply_is_not_answered_twice() -> None:
+    bot = SlowBot()
+    with FakeWeChatAPI(APP_ID, APP_SECRET) as slow_api:
+        channel = impatient_channel(slow_api)
+        sender, mid = openid(), msg_id()
+        assert (await say_to(channel, bot, sender, "谢谢", mid)).body == b"success"
+        assert len(await pushed_until(slow_api, sender, lambda t: len(t) >= 1)) == 1
+        assert (await say_to(channel, bot, sender, "谢谢", mid)).body == b"success"
+        await asyncio.sleep(1)
+        assert len(slow_api.texts_for(sender)) == 1
+        assert bot.seen == ["谢谢"]
 
 
 # --- long replies (the channel in-process, with a bot that talks a lot) ----------------------
@@ -398,6 +415,7 @@ def assert_within_limits(pieces: list[str]) -> None:
         assert 0 < len(piece) <= MAX_CHARS and len(piece.encode()) <= MAX_BYTES
 
 
+@pytest.mark.channels
 async def test_long_reply_is_split_at_line_breaks() -> None:
     long_text = "\n".join(f"第{i}条：接到自称客服的电话，不要转账，不要说验证码，先挂断再核实。" for i in range(1, 61))
     assert len(long_text) > 3 * MAX_CHARS
@@ -412,6 +430,7 @@ async def test_long_reply_is_split_at_line_breaks() -> None:
     assert first.startswith("第1条") and rest[-1].endswith("第60条：接到自称客服的电话，不要转账，不要说验证码，先挂断再核实。")
 
 
+@pytest.mark.channels
 async def test_long_line_without_breaks_is_cut_by_bytes_too() -> None:
     line = "骗" * 700 + "😀" * 700  # 4-byte characters: the 2048-byte limit applies before 600 chars
     with FakeWeChatAPI(APP_ID, APP_SECRET) as api:
@@ -423,6 +442,7 @@ async def test_long_line_without_breaks_is_cut_by_bytes_too() -> None:
     assert first + "".join(rest) == line
 
 
+@pytest.mark.channels
 async def test_several_bot_messages_are_joined_into_one_passive_reply() -> None:
     with FakeWeChatAPI(APP_ID, APP_SECRET) as api:
         channel = WeChatInput(TOKEN, APP_ID, APP_SECRET, "", api.url, 4.0)
@@ -450,6 +470,7 @@ def passive_content(reply) -> str:
     return xmltodict.parse(reply.body.decode())["xml"]["Content"]
 
 
+@pytest.mark.channels
 @pytest.mark.parametrize("age", [301, -301, 10**6])
 async def test_stale_or_future_signatures_are_refused(age: int) -> None:
     channel, bot = WeChatInput(TOKEN), EchoBot()
@@ -461,6 +482,7 @@ async def test_stale_or_future_signatures_are_refused(age: int) -> None:
     assert fresh.status == 200 and len(bot.seen) == 1
 
 
+@pytest.mark.channels
 async def test_a_signed_query_string_cannot_carry_another_message() -> None:
     channel, bot = WeChatInput(TOKEN), EchoBot()
     victim, attacker, params = openid(), openid(), signed_params()
@@ -474,6 +496,7 @@ async def test_a_signed_query_string_cannot_carry_another_message() -> None:
     assert bot.seen == [(f"wechat:{victim}", "你好")]
 
 
+@pytest.mark.channels
 async def test_safe_mode_channel_refuses_plaintext() -> None:
     channel, bot = WeChatInput(TOKEN, APP_ID, APP_SECRET, AES_KEY), EchoBot()
     plain = await channel.handle(signed_params(), text_xml(openid(), "你好").encode(), bot)
@@ -482,6 +505,7 @@ async def test_safe_mode_channel_refuses_plaintext() -> None:
     assert (await channel.handle(params, body.encode(), bot)).status == 200 and len(bot.seen) == 1
 
 
+@pytest.mark.channels
 async def test_same_msg_id_from_two_users_gets_two_answers() -> None:
     channel, bot = WeChatInput(TOKEN), EchoBot()
     first, second, mid = openid(), openid(), msg_id()

@@ -4,25 +4,46 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "fanzha.tar.gz"
 BIN = Path(sys.executable).parent
+# Every test posts from 127.0.0.1 with new sender ids: lift the per-address limits
+# (tests/test_channels.py checks them in-process).
+UNLIMITED = {"RATE_LIMIT_PER_ADDRESS": "1000000", "NEW_CONVERSATIONS_PER_MINUTE": "1000000"}
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def lasting_port() -> int:
+    """A free port below the kernel's ephemeral range.
+
+    For a server that starts long after its port is chosen, or restarts on it: no outgoing
+    connection is given a port from outside that range in the meantime.
+    """
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    while True:
+        port = random.randrange(10_000, low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
@@ -39,27 +60,41 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 18
     raise RuntimeError(f"server at {url} did not start:\n{log.read_text()[-4000:]}")
 
 
-@contextlib.contextmanager
-def running(args: list[str], url: str, log: Path, env: dict[str, str]) -> Iterator[subprocess.Popen]:
-    """Run a server process until the block ends, then stop it."""
+def start(args: list[str], url: str, log: Path, env: dict[str, str], timeout: float = 180) -> subprocess.Popen:
+    """Start a server process and wait until `url` answers."""
     with open(log, "ab") as out:
         process = subprocess.Popen(
             args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env}
         )
-        try:
-            wait_for(url, process, log)
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    try:
+        wait_for(url, process, log, timeout)
+    except BaseException:
+        stop(process)
+        raise
+    return process
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextlib.contextmanager
-def action_server(workdir: Path, env: dict[str, str], port: Optional[int] = None) -> Iterator[str]:
+def running(args: list[str], url: str, log: Path, env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """Run a server process until the block ends, then stop it."""
+    process = start(args, url, log, env)
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
+def action_server(workdir: Path, env: dict[str, str], port: int | None = None) -> Iterator[str]:
     """The rasa-sdk action server; yields its webhook URL."""
     port = port or free_port()
     args = [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
@@ -68,53 +103,78 @@ def action_server(workdir: Path, env: dict[str, str], port: Optional[int] = None
         yield f"http://127.0.0.1:{port}/webhook"
 
 
-@contextlib.contextmanager
-def rasa_server(
-    workdir: Path,
-    action_url: str,
-    credentials: Optional[dict] = None,
-    endpoints: Optional[dict] = None,
-    env: Optional[dict[str, str]] = None,
-    extra_args: tuple[str, ...] = (),
-    port: Optional[int] = None,
-) -> Iterator[str]:
-    """A Rasa server with the trained model and the HTTP API; yields its base URL."""
-    if not MODEL.exists():
-        raise RuntimeError(f"{MODEL} is missing: run `make train` first")
-    port = port or free_port()
-    credentials_file = workdir / f"credentials-{port}.yml"
-    endpoints_file = workdir / f"endpoints-{port}.yml"
-    credentials_file.write_text(yaml.safe_dump(credentials or {"bot.channels.rest.RestInput": None}))
-    tracker_store = {
-        "type": "bot.tracker_store.PersistentTrackerStore",
-        "url": f"sqlite:///{workdir / f'tracker-{port}.db'}",
-    }
-    endpoints_file.write_text(
-        yaml.safe_dump(
-            {"action_endpoint": {"url": action_url}, "tracker_store": tracker_store, **(endpoints or {})}
+class RasaServer:
+    """A Rasa server with the trained model and the HTTP API, which a test may restart.
+
+    A restart keeps the port, the tracker store and the log file, as a real restart does.
+    `starts` counts the processes started so far (each one sets the Telegram webhook).
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        action_url: str,
+        credentials: dict | None = None,
+        endpoints: dict | None = None,
+        env: dict[str, str] | None = None,
+        extra_args: tuple[str, ...] = (),
+        port: int | None = None,
+    ) -> None:
+        if not MODEL.exists():
+            raise RuntimeError(f"{MODEL} is missing: run `make train` first")
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / f"rasa-{self.port}.log"
+        self.tracker_db = workdir / f"tracker-{self.port}.db"
+        credentials_file = workdir / f"credentials-{self.port}.yml"
+        endpoints_file = workdir / f"endpoints-{self.port}.yml"
+        credentials_file.write_text(yaml.safe_dump(credentials or {"bot.channels.rest.RestInput": None}))
+        tracker_store = {"type": "bot.tracker_store.PersistentTrackerStore", "url": f"sqlite:///{self.tracker_db}"}
+        endpoints_file.write_text(
+            yaml.safe_dump(
+                {"action_endpoint": {"url": action_url}, "tracker_store": tracker_store, **(endpoints or {})}
+            )
         )
-    )
-    args = [
-        str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
-        "--port", str(port), "--enable-api", "--credentials", str(credentials_file),
-        "--endpoints", str(endpoints_file), *extra_args,
-    ]
-    # Every test posts from 127.0.0.1 with new sender ids: lift the per-address limits
-    # (tests/test_channels.py checks them in-process).
-    unlimited = {"RATE_LIMIT_PER_ADDRESS": "1000000", "NEW_CONVERSATIONS_PER_MINUTE": "1000000"}
-    with running(args, f"http://127.0.0.1:{port}/", workdir / f"rasa-{port}.log", {**unlimited, **(env or {})}):
-        yield f"http://127.0.0.1:{port}"
+        self.args = [
+            str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
+            "--port", str(self.port), "--enable-api", "--credentials", str(credentials_file),
+            "--endpoints", str(endpoints_file), *extra_args,
+        ]
+        self.env = {**UNLIMITED, **(env or {})}
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        # Loading the model takes a minute on two idle cores, several when others share them.
+        self.process = start(self.args, f"{self.url}/", self.log, self.env, timeout=600)
+        self.starts += 1
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size
+
+    def log_since(self, offset: int) -> str:
+        """What the server printed after the log had `offset` bytes."""
+        with open(self.log, "rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
+
+    def __enter__(self) -> RasaServer:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
 
 
 def port_of(url: str) -> int:
     return int(url.rsplit(":", 1)[1].split("/")[0])
 
-
-def tracker_db(workdir: Path, rasa_url: str) -> Path:
-    """The SQLite tracker store of the Rasa server at `rasa_url`."""
-    return workdir / f"tracker-{port_of(rasa_url)}.db"
-
-
-def rasa_log(workdir: Path, rasa_url: str) -> Path:
-    """Everything the Rasa server at `rasa_url` printed."""
-    return workdir / f"rasa-{port_of(rasa_url)}.log"
