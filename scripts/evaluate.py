@@ -18,6 +18,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from actions.questions import GENERAL, MIN_CONFIDENCE  # noqa: E402
+
 RASA = str(Path(sys.executable).parent / "rasa")
 MODEL = ROOT / "models" / "fanzha.tar.gz"
 
@@ -45,12 +49,26 @@ def print_intents(title: str, report_dir: Path) -> None:
 
 
 def print_questions(report_dir: Path) -> None:
+    """Key accuracy, and how often the bot would give the right specific answer (its confidence gate applied)."""
     path = report_dir / "response_selection_report.json"
-    if path.exists():
-        report = json.loads(path.read_text())
+    if not path.exists():
+        return
+    report = json.loads(path.read_text())
+    print(
+        f"\nquestion keys (held-out): accuracy {report['accuracy']:.3f}, macro-F1 {report['macro avg']['f1-score']:.3f}"
+    )
+    rows = [
+        (row["intent_response_key_target"], row["intent_response_key_prediction"])
+        for name in ("response_selection_successes.json", "response_selection_errors.json")
+        if (report_dir / name).exists()
+        for row in json.loads((report_dir / name).read_text())
+    ]
+    specific = [(t, p) for t, p in rows if not t.endswith(f"/{GENERAL}")]
+    if specific:
+        answered = sum(p["name"] == t and p["confidence"] >= MIN_CONFIDENCE for t, p in specific)
         print(
-            f"\nquestion keys (held-out): accuracy {report['accuracy']:.3f}, "
-            f"macro-F1 {report['macro avg']['f1-score']:.3f}"
+            f"specific questions given their own answer (confidence >= {MIN_CONFIDENCE}): "
+            f"{answered}/{len(specific)} = {answered / len(specific):.3f}"
         )
 
 
@@ -70,7 +88,7 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
 
     heldout = ROOT / "results" / "nlu"
-    rasa_test_nlu("--model", str(MODEL), "--nlu", "tests/nlu", "--out", str(heldout))
+    rasa_test_nlu("--model", str(MODEL), "--nlu", "tests/nlu", "--out", str(heldout), "--successes")
     print_intents("held-out intents (tests/nlu/, never trained on)", heldout)
     print_questions(heldout)
 
