@@ -61,7 +61,7 @@ test-deps: cluster-deps
 test: install web test-deps knowledge train
 	$(PY) -m pytest
 
-# Everything that needs neither the trained model nor a real server.
+# The unit, channels and integration tests: no trained model, no Rasa server.
 test-fast: install knowledge
 	$(PY) -m pytest -m "not e2e and not cluster"
 
@@ -71,6 +71,7 @@ eval: install train
 
 bench: install knowledge train cluster-deps
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_ocr.py
 
 # Delete conversations older than RETENTION_DAYS (default 30) from the tracker store.
 retention: install
