@@ -29,6 +29,8 @@ from tests.support.screenshots import BANK, PAYMENT, POLICE, SHOP
 
 CARD = "6222021234567890128"  # passes the Luhn check
 
+pytestmark = pytest.mark.integration  # the OCR worker is a real subprocess
+
 
 @pytest.fixture(scope="module")
 def service() -> OcrService:
