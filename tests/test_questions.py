@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rasa_sdk import Tracker
 
+from actions.questions import asked_question
 from bot.knowledge.loader import KnowledgeDataError, read
 from bot.knowledge.models import QuestionAnswer
 from bot.textnorm import to_simplified
@@ -222,9 +224,7 @@ def test_loader_refuses_a_missing_reference(tmp_path, field, value, message):
 
 
 def test_loader_refuses_a_general_key(tmp_path):
-    directory = _knowledge_copy(
-        tmp_path, lambda entries: entries[0].update({"key": "lost_money/general"})
-    )
+    directory = _knowledge_copy(tmp_path, lambda entries: entries[0].update({"key": "lost_money/general"}))
     with pytest.raises(KnowledgeDataError, match="general"):
         read(directory)
 
@@ -261,3 +261,27 @@ def test_penalty_comes_back_with_its_statute(repository):
     statute = next(f for f in qa.law if f.statute == HELPING_CRIME_STATUTE)
     assert PENALTY in statute.statement
     assert all(f.citation.outlet == "新华社" for f in qa.figures)
+
+
+def _selected(*ranking: tuple[str, float]) -> Tracker:
+    message = {
+        "text": "…",
+        "response_selector": {
+            "default": {"ranking": [{"intent_response_key": k, "confidence": c} for k, c in ranking]}
+        },
+    }
+    return Tracker("rest:q", {}, message, [], False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize(
+    "ranking, expected",
+    [
+        ((("lost_money/recovery_chance", 0.41), ("lost_money/where_to_report", 0.03)), "lost_money/recovery_chance"),
+        ((("lost_money/recovery_chance", 0.2), ("lost_money/general", 0.15)), None),  # guessing
+        ((("lost_money/general", 0.6), ("lost_money/recovery_chance", 0.35)), None),  # a story, not a question
+        ((("selling_card/penalty", 0.9), ("lost_money/evidence_materials", 0.31)), "lost_money/evidence_materials"),
+        ((("selling_card/penalty", 0.9),), None),  # another topic's question only
+    ],
+)
+def test_the_question_asked_is_this_topics_confident_specific_key(ranking, expected):
+    assert asked_question(_selected(*ranking), "lost_money") == expected
