@@ -20,6 +20,12 @@ CHECKLIST_OFFER = {
 }
 
 
+def _offer_steps(dispatcher: CollectingDispatcher, topic: str) -> None:
+    dispatcher.utter_message(
+        text="还想看完整的应对步骤吗？", buttons=[{"title": CHECKLIST_OFFER[topic], "payload": f"/{topic}"}]
+    )
+
+
 def format_guidance(g: Guidance) -> str:
     return f"{g.intro}\n{numbered_lines(g.steps)}\n{g.closing}"
 
@@ -27,9 +33,10 @@ def format_guidance(g: Guidance) -> str:
 class ActionGiveGuidance(Action):
     """The specific question's answer if one was asked; else what the message shows, then ordered steps.
 
-    A pasted message, or any text with signs in it, gets the analysis (family, signs
-    found, what to do); a person's own story that names no family may still match a
-    scam type by its words. A screenshot's text (bot/screenshot.py puts it, redacted, in the
+    A pasted message, or any text with signs in it, gets the analysis (family, signs found,
+    what to do); when it was forwarded and its family is known, the topic's full steps are
+    offered rather than repeated. A person's own story that names no family may still match
+    a scam type by its words. A screenshot's text (bot/screenshot.py puts it, redacted, in the
     message's metadata) is always analysed as a forwarded message.
     """
 
@@ -45,15 +52,17 @@ class ActionGiveGuidance(Action):
         answer = repository.question(key) if key else None
         if answer:
             dispatcher.utter_message(text=format_question(answer))
-            dispatcher.utter_message(
-                text="还想看完整的应对步骤吗？",
-                buttons=[{"title": CHECKLIST_OFFER[topic], "payload": f"/{topic}"}],
-            )
+            _offer_steps(dispatcher, topic)
             return []
         families = repository.scam_types()
         analysis = analyze(text, families, repository.message_signs()) if text else None
-        if analysis and (picture or analysis.family or analysis.findings or looks_forwarded(text)):
+        forwarded = bool(picture) or looks_forwarded(text)
+        if analysis and (forwarded or analysis.family or analysis.findings):
             dispatcher.utter_message(text=format_analysis(analysis))
+            if forwarded and analysis.family:
+                # The family's own advice answers a forwarded message; the full steps would repeat it.
+                _offer_steps(dispatcher, topic)
+                return []
         elif topic == "suspected_scam_call":
             for scam_type in recognize(text, families, limit=1):
                 dispatcher.utter_message(text=format_scam_type(scam_type, lead="这很像这类骗局："))

@@ -247,12 +247,24 @@ async def test_scam_type_unknown_lists_the_common_ones(domain, repository):
     assert all(t.name in reply for t in repository.scam_types())
 
 
-async def test_pasted_sms_gets_its_family_the_signs_found_and_then_the_steps(domain):
+async def test_pasted_sms_gets_its_family_the_signs_found_and_the_full_steps_on_offer(domain, repository):
     sms = "【XX银行】您的账户存在异常，请点击 http://193.112.4.7/app.apk 下载安全控件并输入验证码"
-    reply, _ = await run(ActionGiveGuidance(), tracker_for(sms, "suspected_scam_call"), domain)
-    assert reply.startswith("这条消息像【钓鱼短信/链接】")
-    assert "要求安装App「http://193.112.4.7/app.apk」" in reply and "索要验证码或密码「输入验证码」" in reply
-    assert reply.index("该怎么做") < reply.index("\n1. ")
+    dispatcher = CollectingDispatcher()
+    await ActionGiveGuidance().run(dispatcher, tracker_for(sms, "suspected_scam_call"), domain)
+    analysis, offer = dispatcher.messages
+    assert analysis["text"].startswith("这条消息像【钓鱼短信/链接】")
+    assert "要求安装App「http://193.112.4.7/app.apk」" in analysis["text"]
+    assert "索要验证码或密码「输入验证码」" in analysis["text"]
+    assert "该怎么做" in analysis["text"]
+    assert repository.guidance("suspected_scam_call").steps[0] not in analysis["text"]
+    assert [b["payload"] for b in offer["buttons"]] == ["/suspected_scam_call"]
+
+
+async def test_own_story_with_a_known_family_still_gets_the_steps(domain, repository):
+    story = "有个自称公安局的打电话，说我涉嫌洗钱，要我把钱转到安全账户"
+    reply, _ = await run(ActionGiveGuidance(), tracker_for(story, "suspected_scam_call"), domain)
+    assert "冒充公检法" in reply
+    assert repository.guidance("suspected_scam_call").steps[0] in reply
 
 
 @pytest.mark.parametrize(

@@ -26,12 +26,12 @@ HELDOUT = ROOT / "tests" / "nlu"
 CORE_INTENTS = ("suspected_scam_call", "lost_money", "selling_card", "app_verification")
 # Regression guards a little under what the model measured on these sets (README, "Evaluate
 # and benchmark", 2026-12-02: macro-F1 0.896, core intents 0.888-0.971, question keys 0.859,
-# specific questions given their own answer through the action's confidence gate 0.664).
+# specific questions given their own answer through the action's confidence gate 0.785).
 # The issue's goal, macro-F1 >= 0.95 and every core intent >= 0.93, is not reached yet.
 MIN_MACRO_F1 = 0.87
 MIN_CORE_F1 = 0.87
 MIN_QUESTION_ACCURACY = 0.83
-MIN_QUESTIONS_ANSWERED = 0.62
+MIN_QUESTIONS_ANSWERED = 0.75
 # Character similarity (after the pipeline's normaliser) above which two examples are near-copies.
 MAX_SIMILARITY = 0.8
 
