@@ -1,0 +1,223 @@
+"""The cheaper turn: the tracker store that keeps conversations in memory, the action response
+check built once and the knowledge lookups read once give what the slower way gives."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import uuid
+from pathlib import Path
+
+import pytest
+from jsonschema import ValidationError, validate
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+
+from bot import tracker_store
+from bot.action_response_check import ResponseCheck
+from bot.tracker_store import PersistentTrackerStore
+from tests.conftest import post_json
+from tests.support import servers
+
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+intents: [greet]
+slots:
+  loss_amount:
+    type: text
+    mappings: [{type: custom}]
+"""
+)
+
+SCHEMA = RemoteAction.action_response_format_spec()
+GOOD = [
+    {"events": [], "responses": []},
+    {},
+    {"events": [{"event": "slot", "name": "loss_amount", "value": "两万", "timestamp": None}]},
+    {
+        "events": [
+            {"event": "active_loop", "name": "lost_money_form"},
+            {"event": "slot", "name": "requested_slot", "value": None},
+            {"event": "followup", "name": "action_listen"},
+            {"event": "bot", "text": "您好", "data": {"buttons": []}},
+            {"event": "reset_slots"},
+        ],
+        "responses": [{"text": "马上打110", "buttons": [{"title": "好", "payload": "/affirm"}]}],
+    },
+]
+BAD = [
+    [],
+    {"events": {}},
+    {"events": [{"name": "loss_amount"}]},
+    {"events": [{"event": "no_such_event"}]},
+    {"events": ["slot"]},
+    {"events": [{"event": 3}]},
+    {"events": [{"event": "slot", "name": 5, "value": 1}]},
+    {"events": [{"event": "slot", "timestamp": "yesterday", "name": "a"}]},
+    {"events": [{"event": "user", "parse_data": []}]},
+    {"responses": ["马上打110"]},
+    {"responses": {}},
+]
+
+
+@pytest.mark.parametrize("response", GOOD + BAD)
+def test_response_check_agrees_with_rasas_schema(response):
+    check = ResponseCheck(SCHEMA)
+    try:
+        validate(response, SCHEMA)
+    except ValidationError:
+        with pytest.raises(ValidationError):
+            check.validate(response)
+    else:
+        check.validate(response)
+    assert (response in GOOD) == (response not in BAD)
+
+
+def store(path: Path, **kwargs) -> PersistentTrackerStore:
+    return PersistentTrackerStore(DOMAIN, url=f"sqlite:///{path}", **kwargs)
+
+
+def stored_events(path: Path, sender: str) -> list[dict]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("select data from events where sender_id = ? order by id", (sender,)).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
+async def turn(kept: PersistentTrackerStore, sender: str, text: str, amount: str | None = None):
+    """What Rasa's processor does with the tracker store in one turn."""
+    tracker = await kept.get_or_create_tracker(sender)
+    tracker.update(UserUttered(text, {"name": "greet", "confidence": 1.0}))
+    tracker.update(ActionExecuted("utter_greet"))
+    tracker.update(BotUttered(f"回复 {text}"))
+    if amount:
+        tracker.update(SlotSet("loss_amount", amount))
+    tracker.update(ActionExecuted("action_listen"))
+    await kept.save(tracker)
+    return tracker
+
+
+def without_time(events: list[dict]) -> list[dict]:
+    return [{key: value for key, value in event.items() if key != "timestamp"} for event in events]
+
+
+def test_kept_conversation_is_written_as_rasa_would(tmp_path):
+    kept, plain = store(tmp_path / "kept.db"), store(tmp_path / "plain.db", keep_in_memory=0)
+    assert (kept.keep_in_memory, plain.keep_in_memory) == (tracker_store.KEPT_CONVERSATIONS, 0)
+
+    async def two_turns(where: PersistentTrackerStore):
+        first = await turn(where, "rest:a", "你好")
+        return first, await turn(where, "rest:a", "被骗了", amount="两万")
+
+    first, second = asyncio.run(two_turns(kept))
+    read_back_first, read_back_second = asyncio.run(two_turns(plain))
+    assert first is second  # the kept tracker, not read back
+    assert read_back_first is not read_back_second
+    written = stored_events(tmp_path / "kept.db", "rest:a")
+    assert len(written) == 1 + 4 + 5  # the first action_listen, two turns
+    assert without_time(written) == without_time(stored_events(tmp_path / "plain.db", "rest:a"))
+    again = asyncio.run(store(tmp_path / "kept.db").retrieve("rest:a"))  # a restarted server
+    assert again.get_slot("loss_amount") == "两万"
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in second.events]
+
+
+def test_a_turn_that_failed_before_its_save_is_not_reused(tmp_path):
+    kept = store(tmp_path / "t.db")
+
+    async def failed_then_next():
+        await turn(kept, "rest:b", "你好")
+        broken = await kept.retrieve("rest:b")
+        broken.update(UserUttered("没存下的话"))  # the turn fails here: no save
+        return broken, await kept.retrieve("rest:b")
+
+    broken, next_turn = asyncio.run(failed_then_next())
+    assert next_turn is not broken
+    assert "没存下的话" not in [getattr(e, "text", None) for e in next_turn.events]
+    assert len(next_turn.events) == len(stored_events(tmp_path / "t.db", "rest:b")) == 5
+
+
+def test_kept_conversations_are_bounded_and_expire(tmp_path, monkeypatch):
+    kept = store(tmp_path / "t.db", keep_in_memory=2)
+
+    async def three_then_first():
+        first = await turn(kept, "rest:1", "你好")
+        await turn(kept, "rest:2", "你好")
+        await turn(kept, "rest:3", "你好")
+        return first, await kept.retrieve("rest:1"), await kept.retrieve("rest:3")
+
+    first, first_again, third = asyncio.run(three_then_first())
+    assert first_again is not first  # pushed out by the third, read from the database
+    assert [e.as_dict() for e in first_again.events] == [e.as_dict() for e in first.events]
+    assert list(kept._kept) == ["rest:1", "rest:3"]  # the second pushed out in turn
+    monkeypatch.setattr(tracker_store, "KEEP_SECONDS", 0)
+    assert asyncio.run(kept.retrieve("rest:3")) is not third
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    asyncio.run(turn(store(tmp_path / "t.db"), "rest:c", "你好"))
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        assert db.execute("pragma journal_mode").fetchone() == ("wal",)
+
+
+def test_not_kept_where_other_processes_write(tmp_path, monkeypatch):
+    from rasa.core.brokers.broker import EventBroker
+
+    assert store(tmp_path / "t.db", event_broker=EventBroker()).keep_in_memory == 0
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    assert store(tmp_path / "t.db").keep_in_memory == 0
+
+
+def replies(url: str, sender: str, message: str) -> list[str]:
+    answer = post_json(f"{url}/webhooks/rest/webhook", {"sender": sender, "message": message})
+    return [reply.get("text", "") for reply in answer]
+
+
+def test_kept_and_read_back_conversations_get_the_same_replies_and_rows(workdir, action_url):
+    """Two servers with the trained model, one reading every turn back from SQLite: the bench's
+    conversations (including the lost-money walk-through) get the same replies and stored rows."""
+    from scripts.bench import OURS_MESSAGES
+
+    kept = servers.RasaServer(workdir, action_url)
+    plain = servers.RasaServer(
+        workdir,
+        action_url,
+        endpoints={
+            "tracker_store": {
+                "type": "bot.tracker_store.PersistentTrackerStore",
+                "url": f"sqlite:///{workdir / 'plain-tracker.db'}",
+                "keep_in_memory": 0,
+            }
+        },
+    )
+    sender = uuid.uuid4().hex
+    with kept, plain:
+        for message in OURS_MESSAGES:
+            assert replies(kept.url, sender, message) == replies(plain.url, sender, message), message
+
+    def rows(path: Path) -> list[tuple]:
+        with sqlite3.connect(path) as db:
+            return db.execute(
+                "select type_name, intent_name, action_name from events where sender_id = ? order by id",
+                (f"rest:{sender}",),
+            ).fetchall()
+
+    assert len(rows(kept.tracker_db)) > 3 * len(OURS_MESSAGES)
+    assert rows(kept.tracker_db) == rows(workdir / "plain-tracker.db")
+
+
+def test_keyed_knowledge_lookups_are_read_once(database_url, repository):
+    from actions.store import ReadOnceRepository
+    from bot.knowledge import KnowledgeRepository
+
+    read_once = ReadOnceRepository(KnowledgeRepository(database_url))
+    first = read_once.scam_types()
+    assert read_once.scam_types() is first
+    assert first == repository.scam_types()
+    assert read_once.guidance("lost_money") == repository.guidance("lost_money")
+    assert read_once.law_facts("帮信罪判几年") == repository.law_facts("帮信罪判几年")
+    assert "law_facts" not in vars(read_once)  # looked up by the user's text: not kept
+    read_once.dispose()
+    assert read_once.scam_types() is not first
+    read_once.dispose()
