@@ -30,9 +30,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -51,7 +52,7 @@ LEVELS = ((1, 100), (10, 20), (50, 10))  # (concurrent senders, turns each)
 QUICK_LEVELS = ((1, 10), (10, 4), (50, 2))
 CONVERSATION_TURNS = 10  # a simulated user starts a new conversation every 10 turns
 WARMUP = 10
-TRAIN_TIMEOUT = 1800
+TRAIN_TIMEOUT = 3600  # two busy cores: training ours took over 30 minutes once
 START_TIMEOUT = 300
 TURN_TIMEOUT = 120
 NO_LIMITS = {  # the bench's users all come from one address; the limits are not what is measured
@@ -85,10 +86,26 @@ OURS_MESSAGES = [
     "好的，再见",
 ]
 STARTER_MESSAGES = [
-    "hi", "I am sad", "yes", "bye", "hello there",
-    "I'm feeling great", "are you a bot?", "good morning", "very unhappy today", "no",
-    "hey", "I am amazing", "goodbye", "hello", "my day was horrible",
-    "yes it did", "am I talking to a human?", "great", "not really", "see you later",
+    "hi",
+    "I am sad",
+    "yes",
+    "bye",
+    "hello there",
+    "I'm feeling great",
+    "are you a bot?",
+    "good morning",
+    "very unhappy today",
+    "no",
+    "hey",
+    "I am amazing",
+    "goodbye",
+    "hello",
+    "my day was horrible",
+    "yes it did",
+    "am I talking to a human?",
+    "great",
+    "not really",
+    "see you later",
 ]
 
 
@@ -105,8 +122,9 @@ def run_logged(args: list[str], cwd: Path, env: dict[str, str], log: Path) -> fl
     """Run a command to completion with output in `log`; returns wall seconds."""
     start = time.monotonic()
     with open(log, "wb") as out:
-        done = subprocess.run(args, cwd=cwd, env={**os.environ, **env}, stdout=out,
-                              stderr=subprocess.STDOUT, timeout=TRAIN_TIMEOUT)
+        done = subprocess.run(
+            args, cwd=cwd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, timeout=TRAIN_TIMEOUT
+        )
     seconds = time.monotonic() - start
     if done.returncode:
         raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{log.read_text()[-4000:]}")
@@ -130,8 +148,9 @@ def starter_project(tmp: Path) -> tuple[Path, float]:
     """Moodbot from `rasa init --no-prompt`; its own initial training is thrown away."""
     project = tmp / "starter"
     project.mkdir()
-    seconds = run_logged([RASA, "init", "--no-prompt"], project,
-                         rasa_env(tmp / "init-cache"), LOGS / "init-starter.log")
+    seconds = run_logged(
+        [RASA, "init", "--no-prompt"], project, rasa_env(tmp / "init-cache"), LOGS / "init-starter.log"
+    )
     shutil.rmtree(project / "models", ignore_errors=True)
     shutil.rmtree(tmp / "init-cache", ignore_errors=True)
     return project, seconds
@@ -168,8 +187,9 @@ def launched(args: list[str], cwd: Path, env: dict[str, str], log: Path) -> Iter
     """Start a server in its own process group; yields (process, monotonic start time)."""
     with open(log, "wb") as out:
         start = time.monotonic()
-        process = subprocess.Popen(args, cwd=cwd, env={**os.environ, **env}, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            args, cwd=cwd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             yield process, start
         finally:
@@ -223,14 +243,16 @@ async def load(webhook: str, messages: list[str], prefix: str, senders: int, tur
         for turn in range(turns_each):
             conversation, step = divmod(turn, CONVERSATION_TURNS)
             script = (number + conversation) % 2
-            body = {"sender": f"{prefix}-{senders}x{turns_each}-{number}-{conversation}",
-                    "message": messages[script * CONVERSATION_TURNS + step]}
+            body = {
+                "sender": f"{prefix}-{senders}x{turns_each}-{number}-{conversation}",
+                "message": messages[script * CONVERSATION_TURNS + step],
+            }
             start = time.perf_counter()
             try:
                 async with session.post(webhook, json=body) as response:
                     replies = await response.json(content_type=None)
                     ok = response.status == 200
-            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            except (TimeoutError, aiohttp.ClientError, ValueError):
                 ok, replies = False, None
             if not ok:
                 failures["failed"] += 1
@@ -247,10 +269,16 @@ async def load(webhook: str, messages: list[str], prefix: str, senders: int, tur
     if not latencies:
         raise RuntimeError(f"every turn to {webhook} failed")
     return {
-        "senders": senders, "turns_each": turns_each, "turns": senders * turns_each, **failures,
-        "wall_s": wall, "turns_per_s": len(latencies) / wall,
-        "p50_ms": statistics.median(latencies), "p95_ms": percentile(latencies, 0.95),
-        "mean_ms": statistics.fmean(latencies), "max_ms": max(latencies),
+        "senders": senders,
+        "turns_each": turns_each,
+        "turns": senders * turns_each,
+        **failures,
+        "wall_s": wall,
+        "turns_per_s": len(latencies) / wall,
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": percentile(latencies, 0.95),
+        "mean_ms": statistics.fmean(latencies),
+        "max_ms": max(latencies),
         "loadavg_1min": [load_before, os.getloadavg()[0]],
     }
 
@@ -262,10 +290,12 @@ def measure_levels(webhook: str, messages: list[str], name: str, levels: tuple) 
     out = {}
     for senders, turns_each in levels:
         out[str(senders)] = result = asyncio.run(load(webhook, messages, f"{name}-bench", senders, turns_each))
-        print(f"  {name}: {senders:>2} senders x {turns_each:>3} turns: {result['turns_per_s']:5.1f} turns/s, "
-              f"p50 {result['p50_ms']:6.0f} ms, p95 {result['p95_ms']:6.0f} ms, failed {result['failed']}, "
-              f"load {result['loadavg_1min'][0]:.1f}-{result['loadavg_1min'][1]:.1f}",
-              flush=True)
+        print(
+            f"  {name}: {senders:>2} senders x {turns_each:>3} turns: {result['turns_per_s']:5.1f} turns/s, "
+            f"p50 {result['p50_ms']:6.0f} ms, p95 {result['p95_ms']:6.0f} ms, failed {result['failed']}, "
+            f"load {result['loadavg_1min'][0]:.1f}-{result['loadavg_1min'][1]:.1f}",
+            flush=True,
+        )
     return out
 
 
@@ -274,19 +304,38 @@ def rasa_server_args(model: Path, port: int, workdir: Path, credentials: dict, e
     credentials_file, endpoints_file = workdir / f"credentials-{port}.yml", workdir / f"endpoints-{port}.yml"
     credentials_file.write_text(yaml.safe_dump(credentials))
     endpoints_file.write_text(yaml.safe_dump(endpoints))
-    return [RASA, "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
-            "--credentials", str(credentials_file), "--endpoints", str(endpoints_file)]
+    return [
+        RASA,
+        "run",
+        "--model",
+        str(model),
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--credentials",
+        str(credentials_file),
+        "--endpoints",
+        str(endpoints_file),
+    ]
 
 
-def bench_server(args: list[str], cwd: Path, env: dict[str, str], base: str, messages: list[str],
-                 name: str, extra_pids: dict[str, int], levels: tuple) -> dict[str, Any]:
+def bench_server(
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    base: str,
+    messages: list[str],
+    name: str,
+    extra_pids: dict[str, int],
+    levels: tuple,
+) -> dict[str, Any]:
     """Start a Rasa server and measure start-up, memory and the load levels; stops it afterwards."""
     log = LOGS / f"rasa-{name}.log"
     with launched(args, cwd, env, log) as (process, start):
         poll(lambda: get(f"{base}/webhooks/rest/"), process, log, START_TIMEOUT)
         listening = time.monotonic() - start
-        poll(lambda: post(f"{base}/webhooks/rest/webhook", f"{name}-probe", messages[0]),
-             process, log, START_TIMEOUT)
+        poll(lambda: post(f"{base}/webhooks/rest/webhook", f"{name}-probe", messages[0]), process, log, START_TIMEOUT)
         result: dict[str, Any] = {"listening_s": listening, "startup_s": time.monotonic() - start}
         pids = {"rasa": process.pid, **extra_pids}
         result["rss_mib"] = {role: rss_mib(pid) for role, pid in pids.items()}
@@ -299,12 +348,20 @@ def bench_starter(tmp: Path, project: Path, model: Path, levels: tuple) -> dict[
     """The starter bot's server: stock REST channel, no action server, in-memory tracker store."""
     port = cluster.free_port()
     args = rasa_server_args(model, port, tmp, {"rest": None}, {})
-    return bench_server(args, project, rasa_env(tmp / "serve-cache"), f"http://127.0.0.1:{port}",
-                        STARTER_MESSAGES, "starter", {}, levels)
+    return bench_server(
+        args,
+        project,
+        rasa_env(tmp / "serve-cache"),
+        f"http://127.0.0.1:{port}",
+        STARTER_MESSAGES,
+        "starter",
+        {},
+        levels,
+    )
 
 
 def bench_ours(tmp: Path, model: Path, database_url: str, levels: tuple) -> dict[str, Any]:
-    """As `make run` deploys it: one action server, one Rasa server, SQLite tracker store."""
+    """As `make run` deploys it: one action server, one Rasa server, endpoints.yml's SQLite tracker store."""
     action_port, port = cluster.free_port(), cluster.free_port()
     action_args = [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)]
     action_env = {"SANIC_HOST": "127.0.0.1", "DATABASE_URL": database_url, "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -312,14 +369,22 @@ def bench_ours(tmp: Path, model: Path, database_url: str, levels: tuple) -> dict
     with launched(action_args, ROOT, action_env, log) as (actions, start):
         poll(lambda: get(f"http://127.0.0.1:{action_port}/health"), actions, log, START_TIMEOUT)
         action_startup = time.monotonic() - start
+        tracker_store = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]
         endpoints = {
             "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
-            "tracker_store": {"type": "bot.tracker_store.PersistentTrackerStore",
-                              "url": f"sqlite:///{tmp / 'tracker.db'}"},
+            "tracker_store": {**tracker_store, "url": f"sqlite:///{tmp / 'tracker.db'}"},
         }
         args = rasa_server_args(model, port, tmp, {"bot.channels.rest.RestInput": None}, endpoints)
-        result = bench_server(args, ROOT, {**rasa_env(tmp / "serve-cache"), **NO_LIMITS},
-                              f"http://127.0.0.1:{port}", OURS_MESSAGES, "ours", {"actions": actions.pid}, levels)
+        result = bench_server(
+            args,
+            ROOT,
+            {**rasa_env(tmp / "serve-cache"), **NO_LIMITS},
+            f"http://127.0.0.1:{port}",
+            OURS_MESSAGES,
+            "ours",
+            {"actions": actions.pid},
+            levels,
+        )
     result["action_startup_s"] = action_startup
     return result
 
@@ -331,8 +396,11 @@ def bench_cluster(tmp: Path, model: Path, levels: tuple) -> dict[str, Any]:
         result: dict[str, Any] = {"levels": measure_levels(running.webhook, OURS_MESSAGES, "cluster", levels)}
         services = [running.nginx, running.postgres, running.redis, *running.rasa, *running.actions]
         result["rss_mib_after_run"] = {s.name: rss_mib(s.pid) for s in services}
-        upstreams = [line.split("upstream=")[1].split(" ")[0]
-                     for line in running.access_log.read_text().splitlines() if " POST /webhooks/" in line]
+        upstreams = [
+            line.split("upstream=")[1].split(" ")[0]
+            for line in running.access_log.read_text().splitlines()
+            if " POST /webhooks/" in line
+        ]
         result["turns_per_rasa_server"] = {u: upstreams.count(u) for u in sorted(set(upstreams))}
     for log in workdir.glob("*.log"):
         shutil.copy(log, LOGS / f"cluster-{log.name}")
@@ -341,15 +409,26 @@ def bench_cluster(tmp: Path, model: Path, levels: tuple) -> dict[str, Any]:
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal:"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:")
+    )
     return {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "nproc": len(os.sched_getaffinity(0)), "cpu": cpu, "memory_mib": mem_kb // 1024,
-        "platform": platform.platform(), "python": platform.python_version(),
-        "rasa": metadata.version("rasa"), "rasa_sdk": metadata.version("rasa_sdk"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": cpu,
+        "memory_mib": mem_kb // 1024,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "rasa": metadata.version("rasa"),
+        "rasa_sdk": metadata.version("rasa_sdk"),
         "tensorflow": metadata.version("tensorflow"),
     }
 
@@ -399,9 +478,11 @@ def plot(report: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    setups = [("ours", "this bot (1 Rasa server, SQLite)", "tab:red"),
-              ("starter", "rasa init starter bot", "tab:blue"),
-              ("cluster", "this bot, cluster (2 Rasa servers, PostgreSQL, Redis, nginx)", "tab:green")]
+    setups = [
+        ("ours", "this bot (1 Rasa server, SQLite)", "tab:red"),
+        ("starter", "rasa init starter bot", "tab:blue"),
+        ("cluster", "this bot, cluster (2 Rasa servers, PostgreSQL, Redis, nginx)", "tab:green"),
+    ]
     figure, (latency, throughput) = plt.subplots(1, 2, figsize=(12, 4.8))
     for key, label, colour in setups:
         if key not in report:
@@ -423,15 +504,17 @@ def plot(report: dict[str, Any], path: Path) -> None:
     latency.legend(fontsize=7)
     throughput.legend(fontsize=7)
     info = report["machine"]
-    figure.suptitle(f"fanzha-zhushou vs Rasa starter bot — {info['date'][:10]}, {info['nproc']} cores, Rasa {info['rasa']}",
-                    fontsize=10)
+    figure.suptitle(
+        f"fanzha-zhushou vs Rasa starter bot — {info['date'][:10]}, {info['nproc']} cores, Rasa {info['rasa']}",
+        fontsize=10,
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
 
 
-def run(tmp: Path, quick: bool, with_cluster: bool) -> dict[str, Any]:
-    """Train and serve both bots one at a time, then the cluster."""
+def run(tmp: Path, quick: bool, with_cluster: bool, trained: Path | None) -> dict[str, Any]:
+    """Train and serve both bots one at a time, then the cluster; `trained`: serve that model of ours."""
     levels = QUICK_LEVELS if quick else LEVELS
     database_url = f"sqlite:///{tmp / 'knowledge.db'}"
     build(database_url)
@@ -439,23 +522,31 @@ def run(tmp: Path, quick: bool, with_cluster: bool) -> dict[str, Any]:
     project, init_s = starter_project(tmp)
     print("training the starter bot ...", flush=True)
     starter_train, starter_model = train(project, [], tmp / "starter-models", tmp / "starter-cache", "starter")
-    if quick:
-        ours_train, ours_model = float("nan"), cluster.MODEL
-        print(f"  {starter_train:.0f} s; quick: not training ours, using {ours_model.relative_to(ROOT)}", flush=True)
+    if quick or trained:
+        ours_train, ours_model = float("nan"), (trained or cluster.MODEL).resolve()
+        print(f"  {starter_train:.0f} s; not training ours, using {ours_model}", flush=True)
     else:
         print(f"  {starter_train:.0f} s; training ours ...", flush=True)
-        ours_train, ours_model = train(ROOT, ["data/nlu", "data/rules", "data/stories"],
-                                       tmp / "ours-models", tmp / "ours-cache", "ours")
+        ours_train, ours_model = train(
+            ROOT, ["data/nlu", "data/rules", "data/stories"], tmp / "ours-models", tmp / "ours-cache", "ours"
+        )
         print(f"  {ours_train:.0f} s", flush=True)
     # Warm the file cache for Rasa's server imports, so the server measured first is not
     # penalised for going first.
     run_logged([PYTHON, "-c", "import rasa.core.run, tensorflow"], ROOT, {}, LOGS / "warm-up.log")
     print("serving the starter bot ...", flush=True)
-    starter = {"train_s": starter_train, "init_s": init_s, "model_mib": starter_model.stat().st_size / 2**20,
-               **bench_starter(tmp, project, starter_model, levels)}
+    starter = {
+        "train_s": starter_train,
+        "init_s": init_s,
+        "model_mib": starter_model.stat().st_size / 2**20,
+        **bench_starter(tmp, project, starter_model, levels),
+    }
     print("serving ours ...", flush=True)
-    ours = {"train_s": ours_train, "model_mib": ours_model.stat().st_size / 2**20,
-            **bench_ours(tmp, ours_model, database_url, levels)}
+    ours = {
+        "train_s": ours_train,
+        "model_mib": ours_model.stat().st_size / 2**20,
+        **bench_ours(tmp, ours_model, database_url, levels),
+    }
     results = {"ours": ours, "starter": starter}
     if with_cluster:
         print("serving ours as a cluster ...", flush=True)
@@ -471,24 +562,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="development: no training of ours, few turns")
     parser.add_argument("--no-cluster", action="store_true", help="skip the two-server cluster")
+    parser.add_argument("--model", type=Path, help="serve this trained model of ours (its training is not timed)")
     options = parser.parse_args()
     signal.signal(signal.SIGTERM, raise_on_term)  # so every server is stopped on kill too
     LOGS.mkdir(parents=True, exist_ok=True)
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="fanzha-bench-") as tmp:
-        results = run(Path(tmp), options.quick, not options.no_cluster)
+        results = run(Path(tmp), options.quick, not options.no_cluster, options.model)
     lines = rows(results["ours"], results["starter"])
     report = {
-        "machine": machine(), "quick": options.quick, "warmup": WARMUP, "conversation_turns": CONVERSATION_TURNS,
-        **results, "table": {label: {"ours": a, "starter": b, "ratio": a / b if b else None}
-                             for label, a, b in lines},
+        "machine": machine(),
+        "quick": options.quick,
+        "warmup": WARMUP,
+        "conversation_turns": CONVERSATION_TURNS,
+        **results,
+        "table": {label: {"ours": a, "starter": b, "ratio": a / b if b else None} for label, a, b in lines},
         "goals": goals(results["ours"], results["starter"]),
         "total_runtime_s": time.monotonic() - began,
     }
     if "cluster" in results:
         report["goals"]["cluster_throughput_50"] = results["cluster"]["levels"]["50"]["turns_per_s"]
-        report["goals"]["cluster_vs_one_server_50"] = (results["cluster"]["levels"]["50"]["turns_per_s"]
-                                                       / results["ours"]["levels"]["50"]["turns_per_s"])
+        report["goals"]["cluster_vs_one_server_50"] = (
+            results["cluster"]["levels"]["50"]["turns_per_s"] / results["ours"]["levels"]["50"]["turns_per_s"]
+        )
     name = "bench-quick" if options.quick else "bench"
     (OUT / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     plot(report, OUT / f"{name}.png")
@@ -497,8 +593,12 @@ def main() -> None:
     print(table(lines))
     if "cluster" in results:
         levels = results["cluster"]["levels"]
-        print("cluster (2 Rasa servers): " + ", ".join(
-            f"{k} senders {v['turns_per_s']:.1f} turns/s p50 {v['p50_ms']:.0f} ms" for k, v in levels.items()))
+        print(
+            "cluster (2 Rasa servers): "
+            + ", ".join(
+                f"{k} senders {v['turns_per_s']:.1f} turns/s p50 {v['p50_ms']:.0f} ms" for k, v in levels.items()
+            )
+        )
     print("goals: " + ", ".join(f"{k} {v:.2f}" for k, v in report["goals"].items()))
     print(f"total runtime {report['total_runtime_s']:.0f} s -> {(OUT / name).relative_to(ROOT)}.json/.png")
 

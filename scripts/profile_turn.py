@@ -1,15 +1,16 @@
 """Where one turn's time goes: each NLU component, each policy, each custom action call, and
 the tracker store's reads and writes.
 
-Loads models/fanzha.tar.gz in this process, with the real action server and the project's
-SQL tracker store (a temporary SQLite file, or `--tracker-db-url`), replays the bench's
-two 10-turn conversations `--rounds` times one turn at a time, and prints the mean
-milliseconds per turn of every part, and which policy decided each prediction
-(results/bench/profile.json). `--cprofile` adds the functions with the most cumulative
-time. Measurement only: the "what if" switches change this process, never the project.
+Loads models/fanzha.tar.gz in this process, with the real action server, the project's
+SQL tracker store as endpoints.yml configures it (on a temporary SQLite file, or
+`--tracker-db-url`) and the Rasa server's start-up steps, replays the bench's two 10-turn
+conversations `--rounds` times one turn at a time, and prints the mean milliseconds per
+turn of every part, and which policy decided each prediction (results/bench/profile.json, profile-stock.json).
+`--stock` measures the same with Rasa's own SQLTrackerStore and response check (the
+"before"; pass the older model with `--model`). `--cprofile` adds the functions with the
+most cumulative time.
 
-    .venv/bin/python scripts/profile_turn.py [--rounds 10] [--cprofile]
-        [--postgres] [--what-if-cached-action-schema] [--what-if-sqlite-wal] [--what-if-no-ted]
+    .venv/bin/python scripts/profile_turn.py [--rounds 10] [--cprofile] [--postgres] [--stock] [--model M]
 """
 
 from __future__ import annotations
@@ -22,16 +23,20 @@ import cProfile
 import io
 import json
 import logging
+import os
 import pstats
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
 
 from deploy import cluster  # noqa: E402
 from scripts.bench import OURS_MESSAGES  # noqa: E402
@@ -59,6 +64,8 @@ def instrument(timings: Timings) -> None:
     from rasa.core.processor import MessageProcessor
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.engine.graph import GraphNode
+
+    from bot.tracker_store import PersistentTrackerStore
 
     def timed_async(owner: type, name: str, label, phase: str | None = None) -> None:
         original = getattr(owner, name)
@@ -110,13 +117,28 @@ def instrument(timings: Timings) -> None:
 
     MessageProcessor._predict_next_with_tracker = decided_by
     timed_async(RemoteAction, "run", lambda action: f"action server: {action.name()}")
-    timed_async(SQLTrackerStore, "retrieve", "tracker store: retrieve")
-    timed_async(SQLTrackerStore, "retrieve_full_tracker", "tracker store: retrieve_full_tracker")
-    timed_async(SQLTrackerStore, "save", "tracker store: save")
+    for store in (SQLTrackerStore, PersistentTrackerStore):  # each class's own methods, timed once
+        for name in ("retrieve", "retrieve_full_tracker", "save"):
+            if name in vars(store):
+                timed_async(store, name, f"tracker store: {name}")
 
 
-async def replay(model: Path, action_url: str, tracker_url: str, rounds: int, timings: Timings,
-                 profiler: cProfile.Profile | None) -> int:
+def tracker_store_config(url: str, stock: bool) -> dict[str, Any]:
+    """endpoints.yml's tracker store on `url`; `stock`: Rasa's own SQLTrackerStore."""
+    if stock:
+        return {"type": "sql", "url": url}
+    config = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]
+    return {**config, "url": url}
+
+
+async def replay(
+    model: Path,
+    action_url: str,
+    tracker_store: dict[str, Any],
+    rounds: int,
+    timings: Timings,
+    profiler: cProfile.Profile | None,
+) -> int:
     """Load the agent and send the two conversations `rounds` times; returns the number of turns."""
     from rasa.core.agent import load_agent
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -132,7 +154,7 @@ async def replay(model: Path, action_url: str, tracker_url: str, rounds: int, ti
 
     endpoints = AvailableEndpoints(
         action=EndpointConfig(url=action_url),
-        tracker_store=EndpointConfig(type="bot.tracker_store.PersistentTrackerStore", url=tracker_url),
+        tracker_store=EndpointConfig(**tracker_store),
     )
     agent = await load_agent(model_path=str(model), endpoints=endpoints)
     for i in range(10):  # warm-up: TensorFlow's first calls are slow
@@ -158,58 +180,31 @@ async def replay(model: Path, action_url: str, tracker_url: str, rounds: int, ti
 
 
 def report(timings: Timings, turns: int) -> dict[str, Any]:
-    rows = {label: {"ms_per_turn": ms / turns, "calls_per_turn": timings.calls[label] / turns,
-                    "ms_per_call": ms / timings.calls[label]}
-            for label, ms in sorted(timings.ms.items(), key=lambda item: -item[1])}
+    rows = {
+        label: {
+            "ms_per_turn": ms / turns,
+            "calls_per_turn": timings.calls[label] / turns,
+            "ms_per_call": ms / timings.calls[label],
+        }
+        for label, ms in sorted(timings.ms.items(), key=lambda item: -item[1])
+    }
     total = rows["turn (total)"]["ms_per_turn"]
-    top = ["channel: redaction", "NLU (parse_message)", "policies (one prediction)", "tracker store: retrieve",
-           "tracker store: retrieve_full_tracker", "tracker store: save",
-           *[label for label in rows if label.startswith("action server: ")]]
+    top = [
+        "channel: redaction",
+        "NLU (parse_message)",
+        "policies (one prediction)",
+        "tracker store: retrieve",
+        "tracker store: retrieve_full_tracker",
+        "tracker store: save",
+        *[label for label in rows if label.startswith("action server: ")],
+    ]
     accounted = sum(rows[label]["ms_per_turn"] for label in top if label in rows)
     rows["rest of Rasa (events, slots, templates, channel)"] = {
-        "ms_per_turn": total - accounted, "calls_per_turn": 1, "ms_per_call": total - accounted}
+        "ms_per_turn": total - accounted,
+        "calls_per_turn": 1,
+        "ms_per_call": total - accounted,
+    }
     return rows
-
-
-def cache_action_schema() -> None:
-    """What if Rasa built its action-response validator once: jsonschema.validate() checks the
-    schema itself against the metaschema on every call before checking the response."""
-    from jsonschema import validators
-    from rasa.core.actions.action import RemoteAction
-
-    schema = RemoteAction.action_response_format_spec()
-    validator = validators.validator_for(schema)(schema)
-
-    def validate(self, result):
-        validator.validate(result)
-        return True
-
-    RemoteAction._validate_action_result = validate
-
-
-def sqlite_wal() -> None:
-    """What if the SQLite tracker store used write-ahead logging with synchronous=NORMAL."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    @event.listens_for(Engine, "connect")
-    def pragmas(connection, _record):
-        if type(connection).__module__.startswith("sqlite3"):
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-
-
-def no_ted() -> None:
-    """What if TEDPolicy were not in config.yml: it predicts nothing (zeros), as if absent.
-
-    Only a timing estimate: valid where another policy decides every prediction anyway
-    (the "decided by" line says whether TED ever won)."""
-    from rasa.core.policies.ted_policy import TEDPolicy
-
-    def nothing(self, tracker, domain, rule_only_data=None, **kwargs):
-        return self._prediction(self._default_predictions(domain))
-
-    TEDPolicy.predict_action_probabilities = nothing
 
 
 @contextlib.contextmanager
@@ -220,8 +215,9 @@ def action_server(workdir: Path) -> Iterator[str]:
     build(database_url)
     port = cluster.free_port()
     args = [str(cluster.BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
-    with cluster.started("actions", args, workdir / "actions.log",
-                         {"SANIC_HOST": "127.0.0.1", "DATABASE_URL": database_url}) as service:
+    with cluster.started(
+        "actions", args, workdir / "actions.log", {"SANIC_HOST": "127.0.0.1", "DATABASE_URL": database_url}
+    ) as service:
         cluster.wait_until(lambda: cluster.http_ok(f"http://127.0.0.1:{port}/health"), [service], 120)
         yield f"http://127.0.0.1:{port}/webhook"
 
@@ -233,19 +229,16 @@ def main() -> None:
     parser.add_argument("--tracker-db-url", default="", help="default: a temporary SQLite file")
     parser.add_argument("--postgres", action="store_true", help="tracker store on a throw-away PostgreSQL")
     parser.add_argument("--cprofile", action="store_true", help="also list the functions with most cumulative time")
-    parser.add_argument("--what-if-cached-action-schema", action="store_true",
-                        help="validate action server responses with a validator built once")
-    parser.add_argument("--what-if-sqlite-wal", action="store_true", help="SQLite tracker store in WAL mode")
-    parser.add_argument("--what-if-no-ted", action="store_true", help="TEDPolicy predicts nothing, as if removed")
+    parser.add_argument(
+        "--stock", action="store_true", help="Rasa's own SQLTrackerStore and action response check, not the project's"
+    )
     options = parser.parse_args()
     timings = Timings()
     instrument(timings)
-    if options.what_if_cached_action_schema:
-        cache_action_schema()
-    if options.what_if_sqlite_wal:
-        sqlite_wal()
-    if options.what_if_no_ted:
-        no_ted()
+    if not options.stock:  # the Rasa server's start-up step (bot/channels/common.py)
+        from bot.action_response_check import check_action_responses_quickly
+
+        check_action_responses_quickly()
     profiler = cProfile.Profile() if options.cprofile else None
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fanzha-profile-")))
@@ -253,26 +246,36 @@ def main() -> None:
         tracker_url = options.tracker_db_url or f"sqlite:///{tmp / 'tracker.db'}"
         if options.postgres:
             tracker_url = stack.enter_context(cluster.postgres(tmp))[1]
-        turns = asyncio.run(replay(options.model, action_url, tracker_url, options.rounds, timings, profiler))
+        store = tracker_store_config(tracker_url, options.stock)
+        turns = asyncio.run(replay(options.model, action_url, store, options.rounds, timings, profiler))
     rows = report(timings, turns)
     print(f"{turns} turns; mean per turn:")
     print(f"{'part':62}{'ms/turn':>9}{'calls/turn':>12}{'ms/call':>9}")
     for label, row in sorted(rows.items(), key=lambda item: -item[1]["ms_per_turn"]):
         print(f"{label[:62]:62}{row['ms_per_turn']:9.2f}{row['calls_per_turn']:12.2f}{row['ms_per_call']:9.2f}")
     predictions = sum(timings.decided.values())
-    print("predictions decided by: " + ", ".join(f"{name} {count / predictions:.0%}"
-                                                for name, count in timings.decided.most_common()))
-    what_if = [name for name in ("what_if_cached_action_schema", "what_if_sqlite_wal", "what_if_no_ted")
-               if getattr(options, name)]
-    result: dict[str, Any] = {"turns": turns, "tracker_db": tracker_url.split(":", 1)[0], "what_if": what_if,
-                              "parts": rows, "decided_by": dict(timings.decided)}
+    print(
+        "predictions decided by: "
+        + ", ".join(f"{name} {count / predictions:.0%}" for name, count in timings.decided.most_common())
+    )
+    result: dict[str, Any] = {
+        "turns": turns,
+        "tracker_db": tracker_url.split(":", 1)[0],
+        "stock": options.stock,
+        "model": str(options.model),
+        "loadavg_1min": os.getloadavg()[0],
+        "parts": rows,
+        "decided_by": dict(timings.decided),
+    }
     if profiler:
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(45)
         print(text.getvalue())
         result["cprofile_top"] = text.getvalue()
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "profile.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    (OUT / ("profile-stock.json" if options.stock else "profile.json")).write_text(
+        json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+    )
 
 
 if __name__ == "__main__":
