@@ -40,14 +40,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.unit)
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the snippets of the tests about to run (marked `background`), so they overlap the others."""
-    if session.config.option.collectonly:
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Start a `background` test's snippet as soon as the test is collected, so it overlaps the rest."""
+    if item.config.option.collectonly or not (marker := item.get_closest_marker("background")):
         return
-    snippets = session.config.stash[SNIPPETS] = Snippets()
-    for item in session.items:
-        if marker := item.get_closest_marker("background"):
-            snippets.start(item.nodeid, *marker.args, **marker.kwargs)
+    snippets = item.config.stash.setdefault(SNIPPETS, Snippets())
+    snippets.start(item.nodeid, *marker.args, **marker.kwargs)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """End the snippets of tests that were collected but will not run (left out by -m or -k)."""
+    if snippets := session.config.stash.get(SNIPPETS, None):
+        snippets.stop(keep={item.nodeid for item in session.items})
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -1,8 +1,8 @@
-"""Python snippets run in fresh interpreters, started as soon as the session knows its tests.
+"""Python snippets run in fresh interpreters, started as soon as their tests are collected.
 
 A snippet that imports Rasa or the action server from scratch spends 10-25 s, nearly all
-of it importing; started at collection, it runs on the machine's other core while the
-tests before it run, and its test only collects the result.
+of it importing; started when its test is collected, it runs on the machine's other core
+while the rest is collected and the tests before it run, and its test only collects the result.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ class Snippets:
             raise
         return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
-    def stop(self) -> None:
-        """End the snippets whose tests did not run (a failure stopped the session)."""
-        for process in self._running.values():
+    def stop(self, keep: set[str] | frozenset[str] = frozenset()) -> None:
+        """End the snippets whose tests will not run, all but those of the tests in `keep`."""
+        for test_id in [t for t in self._running if t not in keep]:
+            process = self._running.pop(test_id)
             process.kill()
             process.communicate()
-        self._running.clear()
