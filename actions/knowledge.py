@@ -21,10 +21,7 @@ def format_law_fact(fact: LawFact) -> str:
 
 
 def format_scam_type(t: ScamType, lead: str = "") -> str:
-    return (
-        f"{lead}【{t.name}】\n常见特征：\n{bullet_lines(t.signs)}\n"
-        f"现在该做的：\n{bullet_lines(t.advice)}"
-    )
+    return f"{lead}【{t.name}】\n常见特征：\n{bullet_lines(t.signs)}\n现在该做的：\n{bullet_lines(t.advice)}"
 
 
 class ActionAnswerHotline(Action):
@@ -61,9 +58,7 @@ class ActionAnswerLaw(Action):
             general = repository.law_facts("反电信网络诈骗法")
             reply = "我的资料里没有直接回答这个问题的内容。"
             if general:
-                reply += "和反诈相关的法律要点有：\n" + "\n".join(
-                    f"• {format_law_fact(f)}" for f in general
-                )
+                reply += "和反诈相关的法律要点有：\n" + "\n".join(f"• {format_law_fact(f)}" for f in general)
             dispatcher.utter_message(text=reply)
         return []
 
@@ -81,7 +76,5 @@ class ActionAnswerScamType(Action):
             dispatcher.utter_message(text="\n\n".join(format_scam_type(t) for t in found))
         else:
             names = "、".join(t.name for t in types)
-            dispatcher.utter_message(
-                text=f"常见的骗局有：{names}。想了解哪一种，直接告诉我名字就行。"
-            )
+            dispatcher.utter_message(text=f"常见的骗局有：{names}。想了解哪一种，直接告诉我名字就行。")
         return []

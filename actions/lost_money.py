@@ -149,8 +149,8 @@ class ValidateLostMoneyForm(FormValidationAction):
 def checklist(slots: dict[str, Any]) -> str:
     """Ordered steps for this case, then a copyable summary for the police report."""
     time_answer, channel_answer = slots.get("loss_time") or "", slots.get("loss_channel") or ""
-    first = "loss_reported" if slots.get("loss_reported") == loss_report.REPORTED else (
-        loss_report.time_topic(time_answer)
+    first = (
+        "loss_reported" if slots.get("loss_reported") == loss_report.REPORTED else (loss_report.time_topic(time_answer))
     )
     parts = [
         repository.guidance(first),

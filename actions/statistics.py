@@ -35,7 +35,7 @@ def figure_lines(figures: list[Statistic]) -> list[FigureLine]:
     grouped: dict[tuple, tuple[str, list[str], set[str], list[str]]] = {}
     for f in figures:
         key = (f.period, f.scope, f.subject, f.value, f.unit)
-        metric, cites, quotes, notes = grouped.setdefault(key, (f.metric, [], set(), []))
+        _metric, cites, quotes, notes = grouped.setdefault(key, (f.metric, [], set(), []))
         citation = str(f.citation).removeprefix("来源：")
         if citation not in cites:
             cites.append(citation)
@@ -45,7 +45,9 @@ def figure_lines(figures: list[Statistic]) -> list[FigureLine]:
     return [
         FigureLine(
             f"• {period}，{scope}{subject}{value}{unit}（来源：{'；'.join(cites)}）",
-            metric, frozenset(quotes), tuple(notes),
+            metric,
+            frozenset(quotes),
+            tuple(notes),
         )
         for (period, scope, subject, value, unit), (metric, cites, quotes, notes) in grouped.items()
     ]
@@ -57,18 +59,12 @@ def _shown(lines: list[FigureLine], limit: int | None) -> int:
     if limit is None or len(lines) <= limit:
         return len(lines)
     cut = limit
-    while (
-        cut < len(lines)
-        and lines[cut].metric == lines[cut - 1].metric
-        and lines[cut].quotes & lines[cut - 1].quotes
-    ):
+    while cut < len(lines) and lines[cut].metric == lines[cut - 1].metric and lines[cut].quotes & lines[cut - 1].quotes:
         cut += 1
     return cut
 
 
-def format_figures(
-    figures: list[Statistic], limit: int | None = None, labels: dict[str, str] | None = None
-) -> str:
+def format_figures(figures: list[Statistic], limit: int | None = None, labels: dict[str, str] | None = None) -> str:
     """Every figure, or the first `limit` lines and how many more there are and how to ask.
 
     A note (e.g. two sources giving one number for different periods) is said once.

@@ -14,7 +14,6 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional
 
 from bot import redflags
 from bot.knowledge.models import GenericSign, MessageSign, ScamType
@@ -78,11 +77,11 @@ class Analysis:
     warning: bool  # the message reads as an anti-fraud notice
 
     @property
-    def family(self) -> Optional[ScamType]:
+    def family(self) -> ScamType | None:
         return self.matches[0].family if self.matches else None
 
     @property
-    def runner_up(self) -> Optional[ScamType]:
+    def runner_up(self) -> ScamType | None:
         return self.matches[1].family if len(self.matches) > 1 else None
 
     @property
@@ -120,7 +119,7 @@ class _Text:
         ends += range(at + 1, len(s) + 1)
         return cls(s, "".join(parts), tuple(starts), tuple(ends))
 
-    def find(self, sign: MessageSign) -> Optional[Finding]:
+    def find(self, sign: MessageSign) -> Finding | None:
         """The earliest match of any of the sign's patterns that is not inside a warning."""
         best = None
         for pattern in sign.patterns:
@@ -139,7 +138,7 @@ def _generic(flag: RedFlag) -> Finding:
     return Finding(flag.id, flag.label, flag.explanation, flag.evidence, flag.start, generic=True)
 
 
-def _match(family: ScamType, text: _Text, generic: Sequence[Finding]) -> Optional[FamilyMatch]:
+def _match(family: ScamType, text: _Text, generic: Sequence[Finding]) -> FamilyMatch | None:
     own = [(sign, found) for sign in family.message_signs if (found := text.find(sign))]
     if all(sign.supporting for sign, _ in own):
         return None
@@ -199,7 +198,7 @@ def _shown(analysis: Analysis) -> list[Finding]:
     family = analysis.family
 
     def priority(f: Finding) -> int:
-        if family is None or f.generic and f.id not in family.generic_signs:
+        if family is None or (f.generic and f.id not in family.generic_signs):
             return 2
         return 1 if f.generic else 0
 
@@ -262,7 +261,9 @@ _STRONG = re.compile(
 _WEAK = (
     re.compile(r"您|你的|你名下"),
     re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|400[0-9 -]{7,9}|95[0-9]{3})(?![0-9])|\[手机号\]"),
-    re.compile(r"请(?:您)?\s*(?:点击|回复|联系|致电|拨打|添加|下载|登录|登陆|办理|领取|确认|查收|及时|尽快|于|配合|立即|马上)"),
+    re.compile(
+        r"请(?:您)?\s*(?:点击|回复|联系|致电|拨打|添加|下载|登录|登陆|办理|领取|确认|查收|及时|尽快|于|配合|立即|马上)"
+    ),
     re.compile(r"^\s*(?:我是|这里是|这边是|我们是|恭喜|欢迎|在吗)"),
     re.compile(
         r"(?:加|添加)我?\s*(?:微信|vx|v信|薇信|qq|企业微信)|点击|详询|咨询热线|限时|名额有限|先到先得|速来"

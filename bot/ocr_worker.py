@@ -15,7 +15,7 @@ import re
 import struct
 import sys
 from io import BytesIO
-from typing import Any, BinaryIO, Optional
+from typing import Any, BinaryIO
 
 #: Pictures with more pixels than this (after a JPEG's cheap reduced decoding) are refused.
 MAX_PIXELS = 40_000_000
@@ -52,7 +52,7 @@ def prepare(data: bytes) -> Any:
     return np.asarray(image)[:, :, ::-1].copy()
 
 
-def assemble(result: Optional[list]) -> str:
+def assemble(result: list | None) -> str:
     """RapidOCR's boxes as text: rows top to bottom, a message's wrapped lines joined into one.
 
     A wrapped line starts at the same left edge, right under the previous one; a gap or an indent
@@ -104,7 +104,7 @@ def engine() -> Any:
     return RapidOCR(**threads)
 
 
-def _read_frame(stream: BinaryIO) -> Optional[bytes]:
+def _read_frame(stream: BinaryIO) -> bytes | None:
     header = stream.read(HEADER.size)
     if len(header) < HEADER.size:
         return None
@@ -124,7 +124,7 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     while (data := _read_frame(requests)) is not None:
         try:
             reply = read(ocr, data)
-        except Exception as error:  # noqa: BLE001 - one bad picture must not end the worker
+        except Exception as error:
             reply = {"status": "failed", "error": type(error).__name__}
         _write_frame(replies, reply)
 

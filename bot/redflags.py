@@ -175,9 +175,7 @@ class _Rules:
         self._redacted_secret = re.compile(rf"{_CLAUSE}*?(?P<secret>{_REDACTED_SECRET}){_CLAUSE}*")
         self._redacted_ask = re.compile(_alt(code("ask_redacted")))
         screen = w["screen_sharing"]
-        self._screen = re.compile(
-            rf"{_alt(screen('phrases'))}|(?<![A-Za-z]){_alt(screen('apps'))}(?![A-Za-z])", re.I
-        )
+        self._screen = re.compile(rf"{_alt(screen('phrases'))}|(?<![A-Za-z]){_alt(screen('apps'))}(?![A-Za-z])", re.I)
         fee = w["upfront_fee"]
         fees, pay = _alt(fee("fees")), _alt(fee("pay"))
         self._upfront_fee = re.compile(
@@ -185,9 +183,7 @@ class _Rules:
         )
         self._payout = re.compile(_alt(fee("payouts")))
         apk = w["apk_link"]
-        self._download = re.compile(
-            rf"{_alt(apk('install'))}\s*{SENTENCE}{{0,12}}?\s*{_alt(apk('targets'))}", re.I
-        )
+        self._download = re.compile(rf"{_alt(apk('install'))}\s*{SENTENCE}{{0,12}}?\s*{_alt(apk('targets'))}", re.I)
         self._shorteners = w["short_link"]("shorteners")
         look = w["lookalike_domain"]
         self._brand_domains = look("official_domains")
@@ -213,9 +209,7 @@ class _Rules:
 
     def code_or_password_request(self, s: str, found: list[Link]) -> Hit | None:
         # A redacted code counts when its clause asks for it ("让我报[验证码]"), not in "验证码：[验证码]".
-        redacted = next(
-            (m for m in self._redacted_secret.finditer(s) if self._redacted_ask.search(m.group())), None
-        )
+        redacted = next((m for m in self._redacted_secret.finditer(s) if self._redacted_ask.search(m.group())), None)
         asked = redacted and (redacted.start("secret"), redacted.group("secret"))
         return _earliest(_first(self._code_request, s), asked)
 
@@ -269,8 +263,8 @@ class _Rules:
         """A link no other link sign explains, in a message that claims an institution or asks for business."""
         if not found or not (_SIGNATURE.search(s) or self._link_claim.search(s)):
             return None
-        explained = (lambda link: link.is_ip or self._shortened(link) or self._lookalike(link))
-        if any(explained(link) for link in found) or self.apk_link(s, found):
+        explained = any(link.is_ip or self._shortened(link) or self._lookalike(link) for link in found)
+        if explained or self.apk_link(s, found):
             return None
         return _first_link(found, lambda link: not (link.on(self._official) or _FOREIGN_GOV.search(link.host)))
 

@@ -18,9 +18,10 @@ import logging
 import subprocess
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
@@ -78,7 +79,7 @@ class OcrWorker:
     """The OCR child process: started on first use, one picture at a time, killed when it overruns."""
 
     def __init__(self) -> None:
-        self._process: Optional[subprocess.Popen] = None
+        self._process: subprocess.Popen | None = None
         self._lock = threading.Lock()
 
     def _started(self) -> subprocess.Popen:
@@ -93,7 +94,7 @@ class OcrWorker:
         return process
 
     @staticmethod
-    def _exchange(process: subprocess.Popen, data: Optional[bytes], timeout: float) -> dict:
+    def _exchange(process: subprocess.Popen, data: bytes | None, timeout: float) -> dict:
         """Send a picture (or nothing: wait for the greeting) and read the answer, killing the worker at `timeout`."""
         timer = threading.Timer(timeout, process.kill)
         timer.start()
@@ -145,7 +146,7 @@ class OcrService:
         except WorkerGone as error:
             logger.warning("screenshot not read: %s", error)
             return Reading("busy")
-        except Exception:  # noqa: BLE001 - the person still gets an answer
+        except Exception:
             logger.exception("screenshot not read")
             return Reading("busy")
         finally:
@@ -172,8 +173,8 @@ async def check_screenshot(
     output_channel: OutputChannel,
     sender_id: str,
     input_channel: str,
-    client: Optional[str] = None,
-) -> Optional[str]:
+    client: str | None = None,
+) -> str | None:
     """Answer a picture as its text would be answered, or say kindly why it cannot be read.
 
     Returns the redacted text Rasa was given, or None if there was none.
@@ -193,7 +194,12 @@ async def check_screenshot(
         await output_channel.send_text_message(sender_id, notice(redaction.kinds))
     await output_channel.send_text_message(sender_id, READ_LINE.format(text=redaction.text))
     await deliver(
-        on_new_message, SCREENSHOT_PAYLOAD, output_channel, sender_id, input_channel,
-        client=client, metadata={SCREENSHOT_TEXT: redaction.text},
+        on_new_message,
+        SCREENSHOT_PAYLOAD,
+        output_channel,
+        sender_id,
+        input_channel,
+        client=client,
+        metadata={SCREENSHOT_TEXT: redaction.text},
     )
     return redaction.text

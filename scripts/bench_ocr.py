@@ -43,8 +43,11 @@ BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "fanzha.tar.gz"
 START_TIMEOUT = 300
 TURN_TIMEOUT = 180
-NO_LIMITS = {"RATE_LIMIT_PER_MINUTE": "1000000", "RATE_LIMIT_PER_ADDRESS": "1000000",
-             "NEW_CONVERSATIONS_PER_MINUTE": "1000000"}
+NO_LIMITS = {
+    "RATE_LIMIT_PER_MINUTE": "1000000",
+    "RATE_LIMIT_PER_ADDRESS": "1000000",
+    "NEW_CONVERSATIONS_PER_MINUTE": "1000000",
+}
 TEXTS = [
     "刚才有人自称快递客服打电话，说要给我理赔，让我下载一个会议软件共享屏幕，这是骗子吗",
     "有人出800块一个月租我的银行卡，可以做吗",
@@ -60,8 +63,12 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"n": len(values), "p50_ms": statistics.median(values), "p95_ms": percentile(values, 0.95),
-            "max_ms": max(values)}
+    return {
+        "n": len(values),
+        "p50_ms": statistics.median(values),
+        "p95_ms": percentile(values, 0.95),
+        "max_ms": max(values),
+    }
 
 
 def free_port() -> int:
@@ -84,8 +91,9 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 def start(args: list[str], url: str, log: Path, env: dict[str, str]) -> subprocess.Popen:
-    process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, stdout=log.open("wb"),
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        args, cwd=ROOT, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
     wait_until_up(url, process, log)
     return process
 
@@ -106,8 +114,9 @@ def ocr_alone(rounds: int) -> dict[str, Any]:
     return {"all": summary(every), "per_screenshot": {name: summary(v) for name, v in times.items()}}
 
 
-async def text_user(session: aiohttp.ClientSession, base: str, name: str, turns: int, out: list[float],
-                    pause: float = 0.0) -> None:
+async def text_user(
+    session: aiohttp.ClientSession, base: str, name: str, turns: int, out: list[float], pause: float = 0.0
+) -> None:
     """`turns` text turns one after the other, `pause` seconds apart (a person reading the answer)."""
     for turn in range(turns):
         await asyncio.sleep(pause)
@@ -131,8 +140,9 @@ async def send_picture(session: aiohttp.ClientSession, base: str, sender: str, d
     return (time.perf_counter() - began) * 1000 if read else None
 
 
-async def picture_user(session: aiohttp.ClientSession, base: str, name: str, stop: asyncio.Event,
-                       out: list[float]) -> None:
+async def picture_user(
+    session: aiohttp.ClientSession, base: str, name: str, stop: asyncio.Event, out: list[float]
+) -> None:
     shots = list(screenshots.samples().values())
     turn = 0
     while not stop.is_set():
@@ -150,8 +160,9 @@ async def warm_up(base: str) -> None:
             raise RuntimeError("the warm-up screenshot was not read")
 
 
-async def text_turns(base: str, senders: int, turns: int, pictures_at_once: int, tag: str,
-                     pause: float) -> dict[str, Any]:
+async def text_turns(
+    base: str, senders: int, turns: int, pictures_at_once: int, tag: str, pause: float
+) -> dict[str, Any]:
     """Text latency with `pictures_at_once` users sending screenshots all the while."""
     texts: list[float] = []
     shots: list[float] = []
@@ -159,12 +170,13 @@ async def text_turns(base: str, senders: int, turns: int, pictures_at_once: int,
     timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT)
     load = os.getloadavg()[0]
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
-        background = [asyncio.create_task(picture_user(session, base, f"{tag}-pic{n}", stop, shots))
-                      for n in range(pictures_at_once)]
+        background = [
+            asyncio.create_task(picture_user(session, base, f"{tag}-pic{n}", stop, shots))
+            for n in range(pictures_at_once)
+        ]
         if background:
             await asyncio.sleep(3)  # the screenshots are under way before the text turns start
-        await asyncio.gather(*(text_user(session, base, f"{tag}-text{n}", turns, texts, pause)
-                               for n in range(senders)))
+        await asyncio.gather(*(text_user(session, base, f"{tag}-text{n}", turns, texts, pause) for n in range(senders)))
         stop.set()
         await asyncio.gather(*background)
     result = {"text": summary(texts), "loadavg_1min": [load, os.getloadavg()[0]]}
@@ -197,17 +209,43 @@ def main() -> None:
         build(database)
         action_port, rasa_port = free_port(), free_port()
         (work / "credentials.yml").write_text(yaml.safe_dump({"bot.channels.rest.RestInput": None}))
-        (work / "endpoints.yml").write_text(yaml.safe_dump({
-            "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
-            "tracker_store": {"type": "bot.tracker_store.PersistentTrackerStore",
-                              "url": f"sqlite:///{work / 'tracker.db'}"}}))
+        (work / "endpoints.yml").write_text(
+            yaml.safe_dump(
+                {
+                    "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+                    "tracker_store": {
+                        "type": "bot.tracker_store.PersistentTrackerStore",
+                        "url": f"sqlite:///{work / 'tracker.db'}",
+                    },
+                }
+            )
+        )
         env = {"DATABASE_URL": database, "SANIC_HOST": "127.0.0.1", "RASA_TELEMETRY_ENABLED": "false", **NO_LIMITS}
-        actions = start([str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-                        f"http://127.0.0.1:{action_port}/health", work / "actions.log", env)
-        rasa = start([str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
-                      "--port", str(rasa_port), "--credentials", str(work / "credentials.yml"),
-                      "--endpoints", str(work / "endpoints.yml")],
-                     f"http://127.0.0.1:{rasa_port}/", work / "rasa.log", env)
+        actions = start(
+            [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+            f"http://127.0.0.1:{action_port}/health",
+            work / "actions.log",
+            env,
+        )
+        rasa = start(
+            [
+                str(BIN / "rasa"),
+                "run",
+                "--model",
+                str(MODEL),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(rasa_port),
+                "--credentials",
+                str(work / "credentials.yml"),
+                "--endpoints",
+                str(work / "endpoints.yml"),
+            ],
+            f"http://127.0.0.1:{rasa_port}/",
+            work / "rasa.log",
+            env,
+        )
         base = f"http://127.0.0.1:{rasa_port}"
         try:
             print("warm-up …", flush=True)
@@ -216,7 +254,8 @@ def main() -> None:
             report["text_alone"] = asyncio.run(text_turns(base, args.senders, args.turns, 0, "alone", args.pause))
             print("text turns with screenshots …", flush=True)
             report["text_with_screenshots"] = asyncio.run(
-                text_turns(base, args.senders, args.turns, args.pictures, "mixed", args.pause))
+                text_turns(base, args.senders, args.turns, args.pictures, "mixed", args.pause)
+            )
         finally:
             for process in (rasa, actions):
                 process.terminate()
@@ -228,8 +267,10 @@ def main() -> None:
     if "screenshot_turns" in report["text_with_screenshots"]:
         shots = report["text_with_screenshots"]["screenshot_turns"]
         print(f"screenshot turns over REST: p50 {shots['p50_ms']:.0f} ms, p95 {shots['p95_ms']:.0f} ms")
-    print(f"text turns alone: p50 {alone['p50_ms']:.0f} ms, p95 {alone['p95_ms']:.0f} ms; "
-          f"with screenshots: p50 {mixed['p50_ms']:.0f} ms, p95 {mixed['p95_ms']:.0f} ms")
+    print(
+        f"text turns alone: p50 {alone['p50_ms']:.0f} ms, p95 {alone['p95_ms']:.0f} ms; "
+        f"with screenshots: p50 {mixed['p50_ms']:.0f} ms, p95 {mixed['p95_ms']:.0f} ms"
+    )
     print(f"wrote {OUT / 'ocr.json'}")
 
 

@@ -80,7 +80,7 @@ class PageHandler(http.server.SimpleHTTPRequestHandler):
         super().__init__(*args, **kwargs)
 
     def _route(self) -> str | None:
-        """"index", "file" or None (404) for the request path."""
+        """ "index", "file" or None (404) for the request path."""
         path = clean_path(self.path)
         if path in INDEX_PATHS:
             return "index"
@@ -104,10 +104,10 @@ class PageHandler(http.server.SimpleHTTPRequestHandler):
         else:
             super().do_HEAD()
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+    def do_GET(self) -> None:
         self._serve(with_body=True)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._serve(with_body=False)
 
     def list_directory(self, path):  # no directory listings
@@ -150,7 +150,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--rasa", default=DEFAULT_RASA, help=f"the Rasa server the page talks to (default {DEFAULT_RASA})")
+    parser.add_argument(
+        "--rasa", default=DEFAULT_RASA, help=f"the Rasa server the page talks to (default {DEFAULT_RASA})"
+    )
     parser.add_argument("--quiet", action="store_true", help="don't log each request")
     args = parser.parse_args(argv)
 

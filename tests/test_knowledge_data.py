@@ -135,10 +135,7 @@ def _by_longest_keyword(text: str) -> str | None:
 
     Keywords that only work under the repository's scoring are fragile; both must agree.
     """
-    scores = [
-        (max((len(k) for k in m.keywords if k in text), default=0), -i, m.id)
-        for i, m in enumerate(METRICS)
-    ]
+    scores = [(max((len(k) for k in m.keywords if k in text), default=0), -i, m.id) for i, m in enumerate(METRICS)]
     best = max(scores)
     return best[2] if best[0] else None
 
@@ -196,6 +193,7 @@ def test_each_label_asks_for_its_own_metric(repository, metric):
 
 
 # ---------------------------------------------------------------- statistics
+
 
 @pytest.mark.parametrize("stat", STATISTICS, ids=_ids(STATISTICS))
 def test_statistic_is_a_printed_figure_of_a_plausible_year(stat):
@@ -277,8 +275,7 @@ def test_jiaxing_period_belongs_to_the_level_after_the_fall():
     assert before.value == "30多" and before.period != after.period and "之前" in before.period
 
 
-@pytest.mark.parametrize("stat", [s for s in STATISTICS if s.note],
-                         ids=[s.id for s in STATISTICS if s.note])
+@pytest.mark.parametrize("stat", [s for s in STATISTICS if s.note], ids=[s.id for s in STATISTICS if s.note])
 def test_figures_in_notes_are_quoted(stat):
     """A note compares printed figures; every number in it is printed in some quote."""
     quotes = " ".join(s.quote for s in STATISTICS)
@@ -309,6 +306,7 @@ def test_figures_reported_twice_are_worded_the_same():
 
 # ---------------------------------------------------------------- law facts
 
+
 @pytest.mark.parametrize("fact", LAW, ids=_ids(LAW))
 def test_law_fact_is_quoted_or_cited_to_a_statute(fact):
     if fact.quote is None:
@@ -318,16 +316,18 @@ def test_law_fact_is_quoted_or_cited_to_a_statute(fact):
         assert fact.source is not None and fact.statute is None
 
 
-@pytest.mark.parametrize("fact", [f for f in LAW if f.quote is not None],
-                         ids=[f.id for f in LAW if f.quote is not None])
+@pytest.mark.parametrize(
+    "fact", [f for f in LAW if f.quote is not None], ids=[f.id for f in LAW if f.quote is not None]
+)
 def test_law_quote_is_verbatim_in_seed(fact):
     assert fact.quote in seed_text(fact.source)
 
 
-@pytest.mark.parametrize("fact", [f for f in LAW if f.quote is not None],
-                         ids=[f.id for f in LAW if f.quote is not None])
+@pytest.mark.parametrize(
+    "fact", [f for f in LAW if f.quote is not None], ids=[f.id for f in LAW if f.quote is not None]
+)
 def test_law_statement_keeps_the_quotes_qualifiers(fact):
-    """"个别学生…" must not become "学生…": a statement may not widen who a fact is about."""
+    """ "个别学生…" must not become "学生…": a statement may not widen who a fact is about."""
     for word in QUALIFIERS:
         if word in fact.quote:
             assert word in fact.statement, word

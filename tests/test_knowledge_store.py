@@ -207,38 +207,90 @@ def _drop(name: str, index: int, field: str):
 @pytest.mark.parametrize(
     "name, edit, message",
     [
-        ("statistics", _set("statistics", 0, value=39.4),
-         r"^statistics\.yml entry 1 \('cases-handled-2023-01-to-09'\): field 'value': str type expected$"),
-        ("statistics", _drop("statistics", 2, "quote"),
-         r"^statistics\.yml entry 3 \('[\w-]+'\): field 'quote': field required$"),
-        ("statistics", _set("statistics", 1, metirc="cases_solved"),
-         r"^statistics\.yml entry 2 \('[\w-]+'\): field 'metirc': extra fields not permitted$"),
-        ("statistics", _set("statistics", 0, metric="no_such_metric"),
-         r"^statistics\.yml entry 1 \('cases-handled-2023-01-to-09'\): "
-         r"metric 'no_such_metric' not found in metrics\.yml$"),
-        ("questions", _set("questions", 0, topic="weather"),
-         r"^questions\.yml entry 1 \('[\w/]+'\): field 'topic': unexpected value; permitted: 'suspected_scam_call'"),
-        ("hotlines", _set("hotlines", 1, number=96110),
-         r"^hotlines\.yml entry 2 \(96110\): field 'number': str type expected$"),
-        ("guidance", _set("guidance", 0, steps=["先挂断", "  "]),
-         r"^guidance\.yml entry 1 \('suspected_scam_call'\): field 'steps\.1': must not be blank$"),
-        ("scam_types", lambda data: data["scam_types"][0]["message_signs"][1].update(weight=3),
-         r"^scam_types\.yml entry 1 \('impersonate_police'\): field 'message_signs\.1\.weight': "
-         r"ensure this value is less than or equal to 2$"),
-        ("scam_types", _set("scam_types", 0, generic_signs=["safe_acount"]),
-         r"^scam_types\.yml entry 1 \('impersonate_police'\): "
-         r"generic_signs \['safe_acount'\] not found in message_signs\.yml$"),
-        ("message_signs", _set("message_signs", 0, id="safe_accounts"),
-         r"^message_signs\.yml entry 1 \('safe_accounts'\): no detector 'safe_accounts' in bot/redflags\.py$"),
-        ("sources", lambda data: data["sources"].append(dict(data["sources"][0])),
-         r"^sources\.yml entry 6 \('renmin-2021-04-10'\): duplicate id$"),
-        ("metrics", lambda data: data["metrics"].insert(3, "cases_solved"),
-         r"^metrics\.yml entry 4: Metric expected dict not str$"),
-        ("questions", lambda data: data.update(questions={"key": "x"}),
-         r"^questions\.yml: needs one top-level key 'questions' holding a list$"),
+        (
+            "statistics",
+            _set("statistics", 0, value=39.4),
+            r"^statistics\.yml entry 1 \('cases-handled-2023-01-to-09'\): field 'value': str type expected$",
+        ),
+        (
+            "statistics",
+            _drop("statistics", 2, "quote"),
+            r"^statistics\.yml entry 3 \('[\w-]+'\): field 'quote': field required$",
+        ),
+        (
+            "statistics",
+            _set("statistics", 1, metirc="cases_solved"),
+            r"^statistics\.yml entry 2 \('[\w-]+'\): field 'metirc': extra fields not permitted$",
+        ),
+        (
+            "statistics",
+            _set("statistics", 0, metric="no_such_metric"),
+            r"^statistics\.yml entry 1 \('cases-handled-2023-01-to-09'\): "
+            r"metric 'no_such_metric' not found in metrics\.yml$",
+        ),
+        (
+            "questions",
+            _set("questions", 0, topic="weather"),
+            r"^questions\.yml entry 1 \('[\w/]+'\): field 'topic': unexpected value; permitted: 'suspected_scam_call'",
+        ),
+        (
+            "hotlines",
+            _set("hotlines", 1, number=96110),
+            r"^hotlines\.yml entry 2 \(96110\): field 'number': str type expected$",
+        ),
+        (
+            "guidance",
+            _set("guidance", 0, steps=["先挂断", "  "]),
+            r"^guidance\.yml entry 1 \('suspected_scam_call'\): field 'steps\.1': must not be blank$",
+        ),
+        (
+            "scam_types",
+            lambda data: data["scam_types"][0]["message_signs"][1].update(weight=3),
+            r"^scam_types\.yml entry 1 \('impersonate_police'\): field 'message_signs\.1\.weight': "
+            r"ensure this value is less than or equal to 2$",
+        ),
+        (
+            "scam_types",
+            _set("scam_types", 0, generic_signs=["safe_acount"]),
+            r"^scam_types\.yml entry 1 \('impersonate_police'\): "
+            r"generic_signs \['safe_acount'\] not found in message_signs\.yml$",
+        ),
+        (
+            "message_signs",
+            _set("message_signs", 0, id="safe_accounts"),
+            r"^message_signs\.yml entry 1 \('safe_accounts'\): no detector 'safe_accounts' in bot/redflags\.py$",
+        ),
+        (
+            "sources",
+            lambda data: data["sources"].append(dict(data["sources"][0])),
+            r"^sources\.yml entry 6 \('renmin-2021-04-10'\): duplicate id$",
+        ),
+        (
+            "metrics",
+            lambda data: data["metrics"].insert(3, "cases_solved"),
+            r"^metrics\.yml entry 4: Metric expected dict not str$",
+        ),
+        (
+            "questions",
+            lambda data: data.update(questions={"key": "x"}),
+            r"^questions\.yml: needs one top-level key 'questions' holding a list$",
+        ),
     ],
-    ids=["number-for-text", "missing", "typo", "reference", "literal", "unquoted-number", "blank-line",
-         "nested", "reference-list", "detector", "duplicate", "not-a-mapping", "not-a-list"],
+    ids=[
+        "number-for-text",
+        "missing",
+        "typo",
+        "reference",
+        "literal",
+        "unquoted-number",
+        "blank-line",
+        "nested",
+        "reference-list",
+        "detector",
+        "duplicate",
+        "not-a-mapping",
+        "not-a-list",
+    ],
 )
 def test_bad_data_is_refused_naming_file_entry_and_field(tmp_path, name, edit, message):
     directory = _edited_copy(tmp_path, name, edit)

@@ -22,9 +22,15 @@ pytestmark = pytest.mark.usefixtures("actions_store")
 
 @pytest.mark.parametrize(
     "answer, topic",
-    [("半小时前", "loss_time_recent"), ("刚刚", "loss_time_recent"), ("今天上午十点", "loss_time_recent"),
-     ("昨天晚上", "loss_time_days"), ("三天前", "loss_time_days"), ("上个月", "loss_time_days"),
-     ("不知道", "loss_time_recent")],
+    [
+        ("半小时前", "loss_time_recent"),
+        ("刚刚", "loss_time_recent"),
+        ("今天上午十点", "loss_time_recent"),
+        ("昨天晚上", "loss_time_days"),
+        ("三天前", "loss_time_days"),
+        ("上个月", "loss_time_days"),
+        ("不知道", "loss_time_recent"),
+    ],
 )
 def test_time_answers(answer, topic):
     assert loss_report.time_topic(answer) == topic
@@ -32,8 +38,15 @@ def test_time_answers(answer, topic):
 
 @pytest.mark.parametrize(
     "answer, label",
-    [("支付宝", "支付宝"), ("用支付寶轉的", "支付宝"), ("微信零钱", "微信"), ("手机银行转账", "银行转账"),
-     ("买了USDT转给他", "虚拟货币"), ("金条当面交给他了", "现金或黄金"), ("刷的信用卡", "信用卡或花呗")],
+    [
+        ("支付宝", "支付宝"),
+        ("用支付寶轉的", "支付宝"),
+        ("微信零钱", "微信"),
+        ("手机银行转账", "银行转账"),
+        ("买了USDT转给他", "虚拟货币"),
+        ("金条当面交给他了", "现金或黄金"),
+        ("刷的信用卡", "信用卡或花呗"),
+    ],
 )
 def test_channel_answers(answer, label):
     assert loss_report.channel(answer) == label
@@ -41,9 +54,14 @@ def test_channel_answers(answer, label):
 
 @pytest.mark.parametrize(
     "answer, expected",
-    [("还没报警", loss_report.NOT_REPORTED), ("没有", loss_report.NOT_REPORTED),
-     ("已经报警了", loss_report.REPORTED), ("打了110了", loss_report.REPORTED), ("嗯", loss_report.REPORTED),
-     ("哦", None)],
+    [
+        ("还没报警", loss_report.NOT_REPORTED),
+        ("没有", loss_report.NOT_REPORTED),
+        ("已经报警了", loss_report.REPORTED),
+        ("打了110了", loss_report.REPORTED),
+        ("嗯", loss_report.REPORTED),
+        ("哦", None),
+    ],
 )
 def test_reported_answers(answer, expected):
     assert loss_report.reported(answer) == expected
@@ -60,8 +78,9 @@ EMPTY_FORM = {"loss_time": None, "loss_channel": None, "loss_amount": None, "los
 
 async def extracted(text, intent, entities=None, slots=None, requested=None, loop=FORM) -> dict:
     """What the form's validation action takes from one message, slot by slot."""
-    tracker = tracker_for(text, intent, entities, {**EMPTY_FORM, **(slots or {}), "requested_slot": requested},
-                          active_loop=loop)
+    tracker = tracker_for(
+        text, intent, entities, {**EMPTY_FORM, **(slots or {}), "requested_slot": requested}, active_loop=loop
+    )
     form = ValidateLostMoneyForm()
     found = {}
     for slot in EMPTY_FORM:
@@ -75,8 +94,12 @@ async def test_the_first_message_fills_what_it_says():
 
 
 async def test_an_answer_out_of_order_fills_its_own_slots_and_not_the_one_asked():
-    found = await extracted("转了两万，用的银行卡转账", "lost_money",
-                            {"amount": "两万", "payment_channel": "银行转账"}, requested="loss_time")
+    found = await extracted(
+        "转了两万，用的银行卡转账",
+        "lost_money",
+        {"amount": "两万", "payment_channel": "银行转账"},
+        requested="loss_time",
+    )
     assert found == {"loss_amount": "两万", "loss_channel": "银行转账"}
 
 
@@ -91,15 +114,21 @@ async def test_a_plain_answer_fills_the_slot_asked():
 
 
 async def test_slots_already_filled_are_never_asked_or_overwritten():
-    found = await extracted("又转了三千", "lost_money", {"amount": "三千"}, slots={"loss_amount": "两万"},
-                            requested="loss_time")
+    found = await extracted(
+        "又转了三千", "lost_money", {"amount": "三千"}, slots={"loss_amount": "两万"}, requested="loss_time"
+    )
     assert found == {}
 
 
 @pytest.mark.parametrize(
     "text, intent, requested",
-    [("谢谢", "thank", "loss_amount"), ("算了", "stop", "loss_time"), ("96110是什么", "ask_hotline", "loss_channel"),
-     ("嗯", "affirm", "loss_time"), ("算了不说了", "lost_money", "loss_amount")],
+    [
+        ("谢谢", "thank", "loss_amount"),
+        ("算了", "stop", "loss_time"),
+        ("96110是什么", "ask_hotline", "loss_channel"),
+        ("嗯", "affirm", "loss_time"),
+        ("算了不说了", "lost_money", "loss_amount"),
+    ],
 )
 async def test_remarks_and_questions_are_not_answers(text, intent, requested):
     assert await extracted(text, intent, requested=requested) == {}
@@ -117,8 +146,14 @@ async def test_skipping_marks_the_question_answered_whatever_the_intent(intent):
 
 
 def test_checklist_orders_110_first_for_a_recent_unreported_alipay_loss(repository):
-    text = checklist({"loss_time": "半小时前", "loss_channel": "支付宝", "loss_amount": "5000",
-                      "loss_reported": loss_report.NOT_REPORTED})
+    text = checklist(
+        {
+            "loss_time": "半小时前",
+            "loss_channel": "支付宝",
+            "loss_amount": "5000",
+            "loss_reported": loss_report.NOT_REPORTED,
+        }
+    )
     steps = [line for line in text.splitlines() if line[:2] in {f"{i}." for i in range(1, 10)}]
     assert "110" in steps[0] and "止付" in steps[0]
     alipay = repository.guidance("loss_channel_alipay").steps
@@ -128,8 +163,14 @@ def test_checklist_orders_110_first_for_a_recent_unreported_alipay_loss(reposito
 
 
 def test_checklist_for_a_reported_crypto_loss_follows_up_instead(repository):
-    text = checklist({"loss_time": "三天前", "loss_channel": "虚拟货币", "loss_amount": "两万",
-                      "loss_reported": loss_report.REPORTED})
+    text = checklist(
+        {
+            "loss_time": "三天前",
+            "loss_channel": "虚拟货币",
+            "loss_amount": "两万",
+            "loss_reported": loss_report.REPORTED,
+        }
+    )
     steps = [line.split(". ", 1)[1] for line in text.splitlines() if line[:2] in {f"{i}." for i in range(1, 10)}]
     parts = ("loss_reported", "loss_channel_crypto", "loss_follow_up")
     assert steps == [step for part in parts for step in repository.guidance(part).steps]
@@ -137,14 +178,23 @@ def test_checklist_for_a_reported_crypto_loss_follows_up_instead(repository):
 
 
 def test_summary_never_repeats_a_card_number():
-    text = checklist({"loss_time": "刚刚", "loss_channel": "银行卡6222021234567890128",
-                      "loss_amount": "5000", "loss_reported": "还没报警"})
+    text = checklist(
+        {
+            "loss_time": "刚刚",
+            "loss_channel": "银行卡6222021234567890128",
+            "loss_amount": "5000",
+            "loss_reported": "还没报警",
+        }
+    )
     assert "6222021234567890128" not in text
 
 
 async def test_checklist_action_gives_the_channel_steps_and_resets_the_form(repository):
-    tracker = tracker_for("还没报警", "deny", slots={"loss_time": "刚刚", "loss_channel": "微信",
-                                                    "loss_amount": "800", "loss_reported": "还没报警"})
+    tracker = tracker_for(
+        "还没报警",
+        "deny",
+        slots={"loss_time": "刚刚", "loss_channel": "微信", "loss_amount": "800", "loss_reported": "还没报警"},
+    )
     dispatcher = CollectingDispatcher()
     events = await ActionLostMoneyChecklist().run(dispatcher, tracker, {})
     assert repository.guidance("loss_channel_wechat").steps[0] in dispatcher.messages[0]["text"]
@@ -153,8 +203,9 @@ async def test_checklist_action_gives_the_channel_steps_and_resets_the_form(repo
 
 
 async def test_stopping_midway_gives_the_key_steps_and_keeps_what_was_said(repository):
-    tracker = tracker_for("算了", "stop", slots={"loss_time": "昨天", "loss_channel": None,
-                                                 "loss_amount": "两万", "loss_reported": None})
+    tracker = tracker_for(
+        "算了", "stop", slots={"loss_time": "昨天", "loss_channel": None, "loss_amount": "两万", "loss_reported": None}
+    )
     dispatcher = CollectingDispatcher()
     await ActionLostMoneyChecklist().run(dispatcher, tracker, {})
     text = dispatcher.messages[0]["text"]

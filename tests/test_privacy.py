@@ -14,7 +14,7 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def id_number(first17: str) -> str:
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS)) % 11]
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
 def card_number(body: str) -> str:
@@ -251,10 +251,21 @@ CN_DIGITS = "零一二三四五六七八九"
 CODE_KEYWORDS = ["验证码", "驗證碼", "校验码", "动态码", "短信码", "code", "OTP"]
 PASSWORD_KEYWORDS = ["密码", "密碼", "支付密码", "取款密碼", "口令"]
 # What victims say between the keyword and the secret.
-GAPS = st.sampled_from([
-    "", "是", "：", "，我念了：", "，我给了他", "我说了，是", "我收到了，是", "，对方让我报，我报了",
-    "发过来了，就是", "，他让我告诉他，我说", " is ",
-])
+GAPS = st.sampled_from(
+    [
+        "",
+        "是",
+        "：",
+        "，我念了：",
+        "，我给了他",
+        "我说了，是",
+        "我收到了，是",
+        "，对方让我报，我报了",
+        "发过来了，就是",
+        "，他让我告诉他，我说",
+        " is ",
+    ]
+)
 SAFE_WORDS = st.text(st.sampled_from("我他她的了给念说报收到发过来告诉对方就这个那刚"), max_size=5)
 
 
@@ -273,7 +284,10 @@ def secrets(draw) -> str:
 
 @given(
     st.sampled_from([(k, "[验证码]") for k in CODE_KEYWORDS] + [(k, "[密码]") for k in PASSWORD_KEYWORDS]),
-    SAFE_WORDS, GAPS, secrets(), st.sampled_from(["", "。", "，快帮帮我", "了", "!"]),
+    SAFE_WORDS,
+    GAPS,
+    secrets(),
+    st.sampled_from(["", "。", "，快帮帮我", "了", "!"]),
 )
 def test_secrets_said_after_their_keyword_never_survive(keyword, words, gap, secret, end) -> None:
     word, placeholder = keyword
@@ -288,20 +302,29 @@ ORDINARY = st.one_of(
     st.sampled_from(["110", "96110", "12381", "120", "95588", "10086"]),
     st.tuples(st.integers(0, 23), st.integers(0, 59)).map(lambda t: f"{t[0]}:{t[1]:02d}"),
     st.tuples(st.integers(2000, 2030), st.integers(1, 12), st.integers(1, 28)).map(
-        lambda d: f"{d[0]}-{d[1]:02d}-{d[2]:02d}"),
+        lambda d: f"{d[0]}-{d[1]:02d}-{d[2]:02d}"
+    ),
 )
 
 
-@given(st.sampled_from(CODE_KEYWORDS + PASSWORD_KEYWORDS), SAFE_WORDS,
-       st.sampled_from(["，", "的事，", "诈骗请拨", "的事，我打了", "，我转了", "，在"]), ORDINARY)
+@given(
+    st.sampled_from(CODE_KEYWORDS + PASSWORD_KEYWORDS),
+    SAFE_WORDS,
+    st.sampled_from(["，", "的事，", "诈骗请拨", "的事，我打了", "，我转了", "，在"]),
+    ORDINARY,
+)
 def test_ordinary_numbers_after_a_keyword_are_unchanged(keyword, words, gap, number) -> None:
     text = f"{keyword}{words}{gap}{number}"
     assert redact(text) == Redaction(text, ())
 
 
-@given(st.sampled_from(["订单号", "订单号：", "订单编号 ", "流水号", "交易号是"]),
-       st.one_of(st.text(DIGITS, min_size=15, max_size=18).map(card_number),
-                 st.text(DIGITS, min_size=17, max_size=17).map(id_number)))
+@given(
+    st.sampled_from(["订单号", "订单号：", "订单编号 ", "流水号", "交易号是"]),
+    st.one_of(
+        st.text(DIGITS, min_size=15, max_size=18).map(card_number),
+        st.text(DIGITS, min_size=17, max_size=17).map(id_number),
+    ),
+)
 def test_order_numbers_are_unchanged(label: str, number: str) -> None:
     text = f"{label}{number}"
     assert redact(text) == Redaction(text, ())

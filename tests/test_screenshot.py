@@ -46,12 +46,16 @@ def signs(text: str, repository) -> tuple:
     return analysis.family.id if analysis.family else None, {f.id for f in analysis.findings}
 
 
-@pytest.mark.parametrize("picture, original", [
-    (lambda: screenshots.sms("+86 170 1234 5678", POLICE, "JPEG"), POLICE),
-    (lambda: screenshots.sms("95588", BANK), BANK),
-    (lambda: screenshots.chat("淘宝客服", SHOP), "\n".join(text for _, text in SHOP)),
-    (lambda: screenshots.payment(PAYMENT), "\n".join(PAYMENT)),
-], ids=["sms-police", "sms-bank-link", "chat", "payment"])
+@pytest.mark.parametrize(
+    "picture, original",
+    [
+        (lambda: screenshots.sms("+86 170 1234 5678", POLICE, "JPEG"), POLICE),
+        (lambda: screenshots.sms("95588", BANK), BANK),
+        (lambda: screenshots.chat("淘宝客服", SHOP), "\n".join(text for _, text in SHOP)),
+        (lambda: screenshots.payment(PAYMENT), "\n".join(PAYMENT)),
+    ],
+    ids=["sms-police", "sms-bank-link", "chat", "payment"],
+)
 def test_screenshot_gets_the_analysis_its_text_would(service, repository, picture, original) -> None:
     reading = read(service, picture())
     assert reading.status == "ok"
@@ -67,15 +71,19 @@ def test_wrapped_lines_of_one_bubble_are_one_line(service) -> None:
     assert any("http://icbc-verify.cn/a" in line and "尊敬的客户" in line for line in lines)
 
 
-@pytest.mark.parametrize("picture, status", [
-    (lambda: screenshots.blank(), "no_text"),
-    (lambda: screenshots.noise(), "no_text"),
-    (lambda: b"\xff\xd8\xff\xe0 this is not really a JPEG", "not_image"),
-    (lambda: screenshots.sms("95588", BANK)[:2000], "not_image"),  # a truncated PNG
-    (lambda: b"%PDF-1.4 a document, not a picture", "not_image"),
-    (lambda: b"", "not_image"),
-    (lambda: b"\x89PNG" + bytes(20 * 1024 * 1024), "too_large"),  # 20 MB: refused before decoding
-], ids=["blank", "noise", "corrupt", "truncated", "pdf", "empty", "20MB"])
+@pytest.mark.parametrize(
+    "picture, status",
+    [
+        (lambda: screenshots.blank(), "no_text"),
+        (lambda: screenshots.noise(), "no_text"),
+        (lambda: b"\xff\xd8\xff\xe0 this is not really a JPEG", "not_image"),
+        (lambda: screenshots.sms("95588", BANK)[:2000], "not_image"),  # a truncated PNG
+        (lambda: b"%PDF-1.4 a document, not a picture", "not_image"),
+        (lambda: b"", "not_image"),
+        (lambda: b"\x89PNG" + bytes(20 * 1024 * 1024), "too_large"),  # 20 MB: refused before decoding
+    ],
+    ids=["blank", "noise", "corrupt", "truncated", "pdf", "empty", "20MB"],
+)
 def test_pictures_without_message_text_are_named(service, picture, status) -> None:
     assert read(service, picture()) == Reading(status)
 
@@ -151,10 +159,14 @@ def test_rest_gives_rasa_the_redacted_text_as_the_suspicious_message_button(capl
     assert CARD not in caplog.text and "6222 0212" not in caplog.text
 
 
-@pytest.mark.parametrize("picture, reply", [
-    (lambda: screenshots.blank(), REPLIES["no_text"]),
-    (lambda: b"not an image at all", REPLIES["not_image"]),
-], ids=["blank", "corrupt"])
+@pytest.mark.parametrize(
+    "picture, reply",
+    [
+        (lambda: screenshots.blank(), REPLIES["no_text"]),
+        (lambda: b"not an image at all", REPLIES["not_image"]),
+    ],
+    ids=["blank", "corrupt"],
+)
 def test_rest_answers_a_picture_without_text_kindly_without_rasa(picture, reply) -> None:
     bot = StubBot()
 
@@ -210,16 +222,29 @@ def test_rest_screenshot_needs_a_sender_and_an_image() -> None:
 def test_action_analyses_the_screenshot_text_even_for_the_button_payload(actions_store) -> None:
     """The picture's text is analysed as a forwarded message, whatever the NLU made of the payload."""
     tracker = Tracker(
-        "rest:x", {}, {"intent": {"name": "suspected_scam_call"}, "text": SCREENSHOT_PAYLOAD,
-                       "metadata": {SCREENSHOT_TEXT: POLICE}},
-        [], False, None, {}, "action_listen",
+        "rest:x",
+        {},
+        {"intent": {"name": "suspected_scam_call"}, "text": SCREENSHOT_PAYLOAD, "metadata": {SCREENSHOT_TEXT: POLICE}},
+        [],
+        False,
+        None,
+        {},
+        "action_listen",
     )
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionGiveGuidance().run(dispatcher, tracker, {}))
     texts = [m["text"] for m in dispatcher.messages]
     assert "安全账户" in texts[0]  # the sign found, quoted
-    plain = Tracker("rest:x", {}, {"intent": {"name": "suspected_scam_call"}, "text": SCREENSHOT_PAYLOAD},
-                    [], False, None, {}, "action_listen")
+    plain = Tracker(
+        "rest:x",
+        {},
+        {"intent": {"name": "suspected_scam_call"}, "text": SCREENSHOT_PAYLOAD},
+        [],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
     button = CollectingDispatcher()
     asyncio.run(ActionGiveGuidance().run(button, plain, {}))
     assert dispatcher.messages[-1]["buttons"], "the full steps are offered after the family's advice"

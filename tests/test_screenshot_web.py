@@ -26,7 +26,7 @@ def uploads(watch_requests: list) -> list[bytes]:
     found = []
     for body in watch_requests:
         start, end = body.find(b"\xff\xd8"), body.rfind(b"\xff\xd9")
-        found.append(body[start:end + 2])
+        found.append(body[start : end + 2])
     return found
 
 
@@ -67,8 +67,10 @@ def test_a_file_that_is_not_a_picture_is_answered_in_the_page(site, tab) -> None
     page.goto(url)
     expect(page.locator(BOT).first).to_contain_text("自动")
     before = page.locator(".Message.left").count()
-    page.set_input_files("input.PictureInput", files=[
-        {"name": "broken.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff not a jpeg"}])
+    page.set_input_files(
+        "input.PictureInput",
+        files=[{"name": "broken.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff not a jpeg"}],
+    )
     notice = page.locator(".Message.left").nth(before)
     expect(notice).to_contain_text("这张图片打不开")
     expect(notice).to_contain_text("96110")
@@ -85,7 +87,8 @@ def test_a_picture_without_text_gets_the_kind_reply(site, tab) -> None:  # noqa:
     out = io.BytesIO()
     gradient.save(out, "PNG")
     before = page.locator(BOT).count()
-    page.set_input_files("input.PictureInput", files=[{"name": "p.png", "mimeType": "image/png",
-                                                       "buffer": out.getvalue()}])
+    page.set_input_files(
+        "input.PictureInput", files=[{"name": "p.png", "mimeType": "image/png", "buffer": out.getvalue()}]
+    )
     answers = wait_for_answers(page, before, timeout=PICTURE_TIMEOUT_MS)
     assert "没认出" in answers[0] and "96110" in answers[0]

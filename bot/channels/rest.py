@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
@@ -70,8 +71,15 @@ class RestInput(RasaRestInput):
             if not text:
                 await collector.send_text_message(payload["sender"], "您好像没有输入内容，请告诉我遇到了什么情况。")
             else:
-                kept = await deliver(on_new_message, text, collector, payload["sender"], self.name(),
-                                     client=client_address(request), attempt=Attempt.of(request))
+                kept = await deliver(
+                    on_new_message,
+                    text,
+                    collector,
+                    payload["sender"],
+                    self.name(),
+                    client=client_address(request),
+                    attempt=Attempt.of(request),
+                )
                 if kept is not None and kept != text and collector.messages:
                     collector.messages[0]["user_text"] = kept
             return response.json(collector.messages)
@@ -85,8 +93,9 @@ class RestInput(RasaRestInput):
             if image is None:
                 return _error(400, "缺少图片（image）。")
             collector = CollectingOutputChannel()
-            await check_screenshot(on_new_message, image.body, collector, sender, self.name(),
-                                   client=client_address(request))
+            await check_screenshot(
+                on_new_message, image.body, collector, sender, self.name(), client=client_address(request)
+            )
             return response.json(collector.messages)
 
         return webhook

@@ -17,7 +17,7 @@ import hashlib
 import ipaddress
 import logging
 import re
-from typing import Any, Optional
+from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
 from rasa.shared.core.events import BotUttered, UserUttered
@@ -50,12 +50,16 @@ class Attempt:
     agent: Any  # rasa.core.agent.Agent
 
     @classmethod
-    def of(cls, request: Request) -> Optional["Attempt"]:
+    def of(cls, request: Request) -> Attempt | None:
         """The attempt a request is, when a trusted proxy named it and servers share Redis; else None."""
         request_id = request.headers.get(REQUEST_ID_HEADER, "")
         agent = getattr(request.app.ctx, "agent", None)
-        if not (settings.redis_url() and agent is not None and _REQUEST_ID.fullmatch(request_id)
-                and _from_trusted_proxy(request.ip)):
+        if not (
+            settings.redis_url()
+            and agent is not None
+            and _REQUEST_ID.fullmatch(request_id)
+            and _from_trusted_proxy(request.ip)
+        ):
             return None
         return cls(request_id, agent)
 
@@ -68,14 +72,17 @@ class Attempt:
         replies = stored_replies(tracker, self.request_id) if tracker else None
         if replies is None:
             return False
-        logger.warning("request %s was retried after its turn was stored: answering from the tracker store "
-                       "(conversation %s)", self.request_id, hashlib.sha256(conversation.encode()).hexdigest()[:12])
+        logger.warning(
+            "request %s was retried after its turn was stored: answering from the tracker store (conversation %s)",
+            self.request_id,
+            hashlib.sha256(conversation.encode()).hexdigest()[:12],
+        )
         for reply in replies:
             await output.send_response(conversation, reply)
         return True
 
 
-def stored_replies(tracker: DialogueStateTracker, message_id: str) -> Optional[list[dict[str, Any]]]:
+def stored_replies(tracker: DialogueStateTracker, message_id: str) -> list[dict[str, Any]] | None:
     """The bot's messages after the user message `message_id`, or None when it is not in the tracker."""
     found, replies = False, []
     for event in tracker.events:

@@ -9,12 +9,12 @@ by `bot.screenshot`; voice and everything else get a short text reply.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from aiogram import Bot
@@ -52,13 +52,13 @@ class TelegramOutput(OutputChannel):
     """Sends Rasa's replies with an aiogram Bot created on first use (inside the loop)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
-    def __init__(self, access_token: Text, api_base_url: Text = TELEGRAM_API) -> None:
+    def __init__(self, access_token: str, api_base_url: str = TELEGRAM_API) -> None:
         self._access_token = access_token
         self._server = TelegramAPIServer.from_base(api_base_url)
-        self._bot: Optional[Bot] = None
+        self._bot: Bot | None = None
 
     @property
     def bot(self) -> Bot:
@@ -71,14 +71,14 @@ class TelegramOutput(OutputChannel):
         """The bot's own identity; aiogram's `Bot.me` calls getMe once and caches it."""
         return await self.bot.me
 
-    async def set_webhook(self, url: Text, secret_token: Text) -> None:
+    async def set_webhook(self, url: str, secret_token: str) -> None:
         """Register the webhook; aiogram 2.15 predates `secret_token`, so call the API directly."""
         await self.bot.request(
             "setWebhook",
             {"url": url, "secret_token": secret_token, "allowed_updates": json.dumps(ALLOWED_UPDATES)},
         )
 
-    async def download(self, file_id: Text, limit: int) -> Optional[bytes]:
+    async def download(self, file_id: str, limit: int) -> bytes | None:
         """A file's bytes through getFile, or None when it is bigger than `limit` bytes."""
         file = await self.bot.get_file(file_id)
         if (file.file_size or 0) > limit or not file.file_path:
@@ -97,17 +97,17 @@ class TelegramOutput(OutputChannel):
         if self._bot is not None:
             await self._bot.session.close()
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """One Telegram message per text (split only above Telegram's length limit)."""
         text = text.strip()
         for start in range(0, len(text), MAX_MESSAGE_CHARS):
             await self.bot.send_message(recipient_id, text[start : start + MAX_MESSAGE_CHARS])
 
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self.bot.send_photo(recipient_id, image)
 
     async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         """Text with an inline keyboard, one button per row; a press sends back its payload."""
         keyboard = InlineKeyboardMarkup()
@@ -120,9 +120,7 @@ class TelegramOutput(OutputChannel):
         markup = keyboard if keyboard.inline_keyboard else None
         await self.bot.send_message(recipient_id, text, reply_markup=markup)
 
-    async def send_custom_json(
-        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
-    ) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """Rasa's passthrough (keys pick the Bot API method); its method only needs a Bot as self."""
         await RasaTelegramOutput.send_custom_json(self.bot, recipient_id, json_message)
 
@@ -131,11 +129,11 @@ class TelegramInput(InputChannel):
     """Telegram webhook at /webhooks/telegram/webhook, authenticated by a secret header."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         if not credentials or not credentials.get("access_token"):
             cls.raise_missing_credentials_exception()
         return cls(
@@ -148,11 +146,11 @@ class TelegramInput(InputChannel):
 
     def __init__(
         self,
-        access_token: Text,
-        verify: Text,
-        webhook_url: Text,
-        secret_token: Text,
-        api_base_url: Text = TELEGRAM_API,
+        access_token: str,
+        verify: str,
+        webhook_url: str,
+        secret_token: str,
+        api_base_url: str = TELEGRAM_API,
     ) -> None:
         if not secret_token:
             raise RasaException(
@@ -179,9 +177,7 @@ class TelegramInput(InputChannel):
         try:
             me = await self.output.me()
             if self.verify and me.username != self.verify:
-                raise RasaException(
-                    f"TELEGRAM_TOKEN belongs to @{me.username}, not the configured @{self.verify}."
-                )
+                raise RasaException(f"TELEGRAM_TOKEN belongs to @{me.username}, not the configured @{self.verify}.")
             if self.webhook_url:
                 await self.output.set_webhook(self.webhook_url, self.secret_token)
                 logger.info("Telegram webhook set to %s", self.webhook_url)
@@ -191,10 +187,10 @@ class TelegramInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = channel_blueprint("telegram_webhook")
 
-        async def say(chat_id: Text, text: Text) -> None:
+        async def say(chat_id: str, text: str) -> None:
             await deliver(on_new_message, text, self.output, chat_id, self.name())
 
-        async def look(chat_id: Text, data: bytes) -> None:
+        async def look(chat_id: str, data: bytes) -> None:
             await check_screenshot(on_new_message, data, self.output, chat_id, self.name())
 
         @telegram_webhook.listener("before_server_start")
@@ -217,7 +213,7 @@ class TelegramInput(InputChannel):
                     await self.on_callback_query(_field(update, "callback_query", dict), say)
             except BadUpdate as error:
                 return response.text(f"bad update: {error}", status=400)
-            except Exception:  # noqa: BLE001 - a 5xx makes Telegram resend the update, repeating replies
+            except Exception:
                 logger.exception("Failed to handle a Telegram update")
             return response.text("success")
 
@@ -225,9 +221,9 @@ class TelegramInput(InputChannel):
 
     async def on_message(
         self,
-        message: Dict,
-        say: Callable[[Text, Text], Awaitable[None]],
-        look: Callable[[Text, bytes], Awaitable[None]],
+        message: dict,
+        say: Callable[[str, str], Awaitable[None]],
+        look: Callable[[str, bytes], Awaitable[None]],
     ) -> None:
         """A text goes to Rasa, a picture's text too; voice, stickers, locations etc. get a short text reply."""
         chat_id = str(_field(_field(message, "chat", dict), "id", int))
@@ -240,14 +236,14 @@ class TelegramInput(InputChannel):
             voice = any(kind in message for kind in VOICE_KINDS)
             await self.output.send_text_message(chat_id, VOICE_REPLY if voice else OTHER_REPLY)
 
-    async def on_picture(self, chat_id: Text, picture: Dict, look: Callable[[Text, bytes], Awaitable[None]]) -> None:
+    async def on_picture(self, chat_id: str, picture: dict, look: Callable[[str, bytes], Awaitable[None]]) -> None:
         """Download the picture (never more than MAX_IMAGE_BYTES) and have its text read."""
         size = picture.get("file_size")
         data = None
         if not (isinstance(size, int) and size > MAX_IMAGE_BYTES):
             try:
                 data = await self.output.download(str(picture["file_id"]), MAX_IMAGE_BYTES)
-            except (TelegramAPIError, aiohttp.ClientError, asyncio.TimeoutError) as error:
+            except (TimeoutError, TelegramAPIError, aiohttp.ClientError) as error:
                 logger.warning("Could not download a Telegram picture: %s", type(error).__name__)
                 await self.output.send_text_message(chat_id, REPLIES["busy"])
                 return
@@ -256,7 +252,7 @@ class TelegramInput(InputChannel):
             return
         await look(chat_id, data)
 
-    async def on_callback_query(self, query: Dict, say: Callable[[Text, Text], Awaitable[None]]) -> None:
+    async def on_callback_query(self, query: dict, say: Callable[[str, str], Awaitable[None]]) -> None:
         """A button press: acknowledge it, then treat its data as what the user said."""
         query_id = _field(query, "id", str)
         sender = _field(query, "from", dict)
@@ -272,26 +268,32 @@ class TelegramInput(InputChannel):
             await say(chat_id, data)
 
     @staticmethod
-    def _command_to_intent(text: Text) -> Text:
+    def _command_to_intent(text: str) -> str:
         """Telegram's Start button sends "/start" (maybe with a deep-link argument): greet."""
         return GREET_INTENT if text.split(" ")[0] == START_COMMAND else text
 
 
-def _picture(message: Dict) -> Optional[Dict]:
+def _picture(message: dict) -> dict | None:
     """The file to read: the largest size of a photo, or a document that is an image."""
     photo = message.get("photo")
-    sizes = [p for p in photo if isinstance(p, dict) and isinstance(p.get("file_id"), str)] if isinstance(
-        photo, list) else []
+    sizes = (
+        [p for p in photo if isinstance(p, dict) and isinstance(p.get("file_id"), str)]
+        if isinstance(photo, list)
+        else []
+    )
     if sizes:
         return max(sizes, key=lambda p: (p.get("width") or 0) * (p.get("height") or 0))
     document = message.get("document")
-    if isinstance(document, dict) and isinstance(document.get("file_id"), str):
-        if str(document.get("mime_type", "")).startswith("image/"):
-            return document
+    if (
+        isinstance(document, dict)
+        and isinstance(document.get("file_id"), str)
+        and str(document.get("mime_type", "")).startswith("image/")
+    ):
+        return document
     return None
 
 
-def _json_object(body: bytes) -> Dict:
+def _json_object(body: bytes) -> dict:
     try:
         update = json.loads(body)
     except (ValueError, RecursionError) as error:  # RecursionError: nested too deep
@@ -301,7 +303,7 @@ def _json_object(body: bytes) -> Dict:
     return update
 
 
-def _field(obj: Any, key: Text, kind: type) -> Any:
+def _field(obj: Any, key: str, kind: type) -> Any:
     value = obj.get(key) if isinstance(obj, dict) else None
     if not isinstance(value, kind) or isinstance(value, bool):
         raise BadUpdate(f"missing or invalid {key!r}")

@@ -27,8 +27,9 @@ import re
 import time
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text
+from typing import Any
 
 import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -87,7 +88,7 @@ def _fits(text: str) -> bool:
     return len(text) <= MAX_CHARS and len(text.encode("utf-8")) <= MAX_BYTES
 
 
-def _hard_cut(line: str) -> List[str]:
+def _hard_cut(line: str) -> list[str]:
     """Cut a line that is too long on its own into pieces that fit."""
     pieces = []
     while not _fits(line):
@@ -96,12 +97,12 @@ def _hard_cut(line: str) -> List[str]:
             end -= 1
         pieces.append(line[:end])
         line = line[end:]
-    return pieces + [line]
+    return [*pieces, line]
 
 
-def split_text(text: str) -> List[str]:
+def split_text(text: str) -> list[str]:
     """Pieces within WeChat's text limits, cut at line breaks where possible."""
-    pieces: List[str] = []
+    pieces: list[str] = []
     current = ""
     for line in text.strip().split("\n"):
         for chunk in _hard_cut(line):
@@ -122,7 +123,7 @@ def read_message(xml: Any) -> BaseMessage:
         # Typed fields convert on access; touch them here so junk fails now.
         message.id, message.time  # noqa: B018
         valid = all(isinstance(v, str) and v for v in (message.source, message.target))
-    except Exception as error:  # noqa: BLE001 - xmltodict and wechatpy raise many kinds on junk
+    except Exception as error:
         raise BadRequest("malformed XML") from error
     if not valid:
         raise BadRequest("missing FromUserName or ToUserName")
@@ -135,15 +136,15 @@ def read_message(xml: Any) -> BaseMessage:
 class CustomerServiceApi:
     """Customer-service text messages; the access token is cached until shortly before expiry."""
 
-    def __init__(self, base_url: Text, app_id: Text, app_secret: Text) -> None:
+    def __init__(self, base_url: str, app_id: str, app_secret: str) -> None:
         self.base_url = base_url.rstrip("/")
         self.app_id = app_id
         self.app_secret = app_secret
-        self._token: Optional[str] = None
+        self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
 
-    async def send_text(self, openid: Text, content: Text) -> None:
+    async def send_text(self, openid: str, content: str) -> None:
         """Send one text; on an invalid or expired token, refresh it once and retry."""
         payload = {"touser": openid, "msgtype": "text", "text": {"content": content}}
         token = await self._access_token()
@@ -154,7 +155,7 @@ class CustomerServiceApi:
         if result.get("errcode", 0) != 0:
             raise WeChatApiError(f"custom/send failed: {result}")
 
-    async def download_media(self, media_id: Text, limit: int) -> Optional[bytes]:
+    async def download_media(self, media_id: str, limit: int) -> bytes | None:
         """A temporary media file's bytes (media/get), or None when it is bigger than `limit` bytes."""
         token = await self._access_token()
         errcode, data = await self._get_media(token, media_id, limit)
@@ -165,31 +166,35 @@ class CustomerServiceApi:
             raise WeChatApiError(f"media/get failed: errcode {errcode}")
         return data
 
-    async def _get_media(self, token: str, media_id: str, limit: int) -> tuple[int, Optional[bytes]]:
+    async def _get_media(self, token: str, media_id: str, limit: int) -> tuple[int, bytes | None]:
         """(errcode, bytes): WeChat answers errors as JSON and the file as itself."""
         data = bytearray()
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as session:
-            async with session.get(
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as session,
+            session.get(
                 f"{self.base_url}/cgi-bin/media/get", params={"access_token": token, "media_id": media_id}
-            ) as reply:
-                if reply.content_type in ("application/json", "text/plain"):
-                    result = await reply.json(content_type=None)
-                    return int(result.get("errcode", -1)) if isinstance(result, dict) else -1, None
-                async for chunk in reply.content.iter_chunked(64 * 1024):
-                    data += chunk
-                    if len(data) > limit:
-                        return 0, None
+            ) as reply,
+        ):
+            if reply.content_type in ("application/json", "text/plain"):
+                result = await reply.json(content_type=None)
+                return int(result.get("errcode", -1)) if isinstance(result, dict) else -1, None
+            async for chunk in reply.content.iter_chunked(64 * 1024):
+                data += chunk
+                if len(data) > limit:
+                    return 0, None
         return 0, bytes(data)
 
-    async def _access_token(self, stale: Optional[str] = None) -> str:
+    async def _access_token(self, stale: str | None = None) -> str:
         """The cached token, fetched anew when missing, near expiry or rejected (`stale`)."""
         async with self._lock:
             if self._token and self._token != stale and time.monotonic() < self._expires_at:
                 return self._token
             params = {"grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret}
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-                async with session.get(f"{self.base_url}/cgi-bin/token", params=params) as reply:
-                    data = await reply.json(content_type=None)
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+                session.get(f"{self.base_url}/cgi-bin/token", params=params) as reply,
+            ):
+                data = await reply.json(content_type=None)
             token = data.get("access_token") if isinstance(data, dict) else None
             if not isinstance(token, str) or not token:
                 raise WeChatApiError(f"token request failed: {data}")
@@ -197,17 +202,19 @@ class CustomerServiceApi:
             self._expires_at = time.monotonic() + max(int(data.get("expires_in", 7200)) - TOKEN_MARGIN, 0)
             return token
 
-    async def _post(self, token: str, payload: Dict) -> Dict:
+    async def _post(self, token: str, payload: dict) -> dict:
         # ensure_ascii=False: WeChat expects the Chinese text as UTF-8, not \u escapes.
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-            async with session.post(
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+            session.post(
                 f"{self.base_url}/cgi-bin/message/custom/send",
                 params={"access_token": token},
                 data=body,
                 headers={"Content-Type": "application/json; charset=utf-8"},
-            ) as reply:
-                result = await reply.json(content_type=None)
+            ) as reply,
+        ):
+            result = await reply.json(content_type=None)
         return result if isinstance(result, dict) else {"errcode": -1, "errmsg": str(result)}
 
 
@@ -216,19 +223,19 @@ class _Answer:
     """The bot's answer to one MsgId, shared by WeChat's retries of it."""
 
     sender: str
-    task: "asyncio.Task[List[str]]"
-    delivery: Optional[str] = None  # "passive" or "push", decided once
+    task: asyncio.Task[list[str]]
+    delivery: str | None = None  # "passive" or "push", decided once
 
 
 class WeChatInput(InputChannel):
     """WeChat Official Account webhook at /webhooks/wechat/webhook."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "wechat"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         if not credentials or not credentials.get("token"):
             cls.raise_missing_credentials_exception()
         return cls(
@@ -242,24 +249,24 @@ class WeChatInput(InputChannel):
 
     def __init__(
         self,
-        token: Text,
-        app_id: Text = "",
-        app_secret: Text = "",
-        encoding_aes_key: Text = "",
-        api_base_url: Text = WECHAT_API,
+        token: str,
+        app_id: str = "",
+        app_secret: str = "",
+        encoding_aes_key: str = "",
+        api_base_url: str = WECHAT_API,
         reply_timeout: float = 4.0,
     ) -> None:
         self.token = token
-        self.crypto: Optional[WeChatCrypto] = None
+        self.crypto: WeChatCrypto | None = None
         if encoding_aes_key:
             try:
                 self.crypto = WeChatCrypto(token, encoding_aes_key, app_id)
-            except Exception as error:  # noqa: BLE001 - wechatpy asserts the key length
+            except Exception as error:
                 raise RasaException("WeChat's encoding_aes_key must be the 43-character EncodingAESKey.") from error
         self.api = CustomerServiceApi(api_base_url, app_id, app_secret)
         self.reply_timeout = reply_timeout
-        self._answers: "OrderedDict[tuple[str, str], _Answer]" = OrderedDict()
-        self._nonces: "OrderedDict[tuple[str, str], tuple[float, str]]" = OrderedDict()
+        self._answers: OrderedDict[tuple[str, str], _Answer] = OrderedDict()
+        self._nonces: OrderedDict[tuple[str, str], tuple[float, str]] = OrderedDict()
         self._buttons = MemoryState(MAX_BUTTON_USERS)  # Redis instead when REDIS_URL is set
         self._background: set[asyncio.Task] = set()
 
@@ -275,12 +282,13 @@ class WeChatInput(InputChannel):
 
         @wechat_webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            return await self.handle(_params(request), request.body, on_new_message,
-                                     request.headers.get("X-Request-ID", ""))
+            return await self.handle(
+                _params(request), request.body, on_new_message, request.headers.get("X-Request-ID", "")
+            )
 
         return wechat_webhook
 
-    def is_authentic(self, params: Mapping[str, str], now: Optional[float] = None) -> bool:
+    def is_authentic(self, params: Mapping[str, str], now: float | None = None) -> bool:
         """True when `signature` is WeChat's signature of our token, timestamp and nonce, and fresh."""
         try:
             check_signature(
@@ -292,7 +300,7 @@ class WeChatInput(InputChannel):
         now = time.time() if now is None else now
         return abs(now - timestamp) <= SIGNATURE_WINDOW
 
-    def first_use(self, params: Mapping[str, str], body: bytes, now: Optional[float] = None) -> bool:
+    def first_use(self, params: Mapping[str, str], body: bytes, now: float | None = None) -> bool:
         """False when this timestamp and nonce were already used with another body.
 
         WeChat may retry a message with the same query string; that is let through and the
@@ -317,7 +325,10 @@ class WeChatInput(InputChannel):
         return True
 
     async def handle(
-        self, params: Mapping[str, str], body: bytes, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        self,
+        params: Mapping[str, str],
+        body: bytes,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
         request_id: str = "",
     ) -> HTTPResponse:
         """Answer one POST: 403 for a bad signature, 400 for a bad body, else a passive reply or success.
@@ -339,8 +350,9 @@ class WeChatInput(InputChannel):
         elif isinstance(message, VoiceMessage) and (message.recognition or "").strip():
             reply = await self.on_text(message, on_new_message, deadline, request_id, message.recognition.strip())
         elif isinstance(message, ImageMessage) and message.media_id:
-            reply = await self.once(message, lambda: self._look(message.source, message.media_id, on_new_message),
-                                    deadline, request_id)
+            reply = await self.once(
+                message, lambda: self._look(message.source, message.media_id, on_new_message), deadline, request_id
+            )
         elif isinstance(message, BaseEvent):
             reply = self.on_event(message)
         else:
@@ -367,25 +379,33 @@ class WeChatInput(InputChannel):
             )
         except InvalidSignatureException:
             raise
-        except Exception as error:  # noqa: BLE001 - bad XML, base64, padding or AppID
+        except Exception as error:
             raise BadRequest("cannot decrypt") from error
         return xml.encode("utf-8")
 
     # --- one handler per message type -------------------------------------------
 
     async def on_text(
-        self, message: BaseMessage, on_new_message: Callable, deadline: float, request_id: str = "",
-        text: Optional[str] = None,
-    ) -> Optional[str]:
+        self,
+        message: BaseMessage,
+        on_new_message: Callable,
+        deadline: float,
+        request_id: str = "",
+        text: str | None = None,
+    ) -> str | None:
         """Text (a text message's, or `text` such as a voice message's recognition) goes to Rasa."""
         content = message.content if text is None else text
-        return await self.once(message, lambda: self._converse(message.source, content, on_new_message),
-                               deadline, request_id)
+        return await self.once(
+            message, lambda: self._converse(message.source, content, on_new_message), deadline, request_id
+        )
 
     async def once(
-        self, message: BaseMessage, converse: Callable[[], Awaitable[List[str]]], deadline: float,
+        self,
+        message: BaseMessage,
+        converse: Callable[[], Awaitable[list[str]]],
+        deadline: float,
         request_id: str = "",
-    ) -> Optional[str]:
+    ) -> str | None:
         """Run `converse` once per (user, MsgId); retries wait for the same answer.
 
         With REDIS_URL set the first server to see a message claims it; WeChat's retries reaching
@@ -404,7 +424,7 @@ class WeChatInput(InputChannel):
                 self._answers.popitem(last=False)
         return await self._passive_reply(answer, deadline)
 
-    def on_event(self, event: BaseEvent) -> Optional[str]:
+    def on_event(self, event: BaseEvent) -> str | None:
         """Welcome new followers; other events need no reply."""
         return WELCOME_REPLY if event.event in SUBSCRIBE_EVENTS else None
 
@@ -414,31 +434,33 @@ class WeChatInput(InputChannel):
 
     # --- talking to Rasa ----------------------------------------------------------
 
-    async def _converse(self, sender: str, text: str, on_new_message: Callable) -> List[str]:
+    async def _converse(self, sender: str, text: str, on_new_message: Callable) -> list[str]:
         """The bot's reply to `text` as WeChat-sized pieces (none if the bot said nothing)."""
         collector = CollectingOutputChannel()
         try:
             await deliver(on_new_message, self._chosen(sender, text), collector, sender, self.name())
-        except Exception:  # noqa: BLE001 - the user still deserves an answer
+        except Exception:
             logger.exception("Rasa failed to handle a WeChat message")
             return [ERROR_REPLY]
         return split_text(self._render(sender, collector.messages))
 
-    async def _look(self, sender: str, media_id: str, on_new_message: Callable) -> List[str]:
+    async def _look(self, sender: str, media_id: str, on_new_message: Callable) -> list[str]:
         """The bot's reply to a picture: its text read and answered (bot/screenshot.py)."""
         collector = CollectingOutputChannel()
         try:
             data = await self.api.download_media(media_id, MAX_IMAGE_BYTES)
-        except (WeChatApiError, aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+        except (TimeoutError, WeChatApiError, aiohttp.ClientError, ValueError) as error:
             # aiohttp's errors quote the URL, whose query holds the access token: log only their kind
-            logger.warning("Could not download a WeChat image: %s",
-                           error if isinstance(error, WeChatApiError) else type(error).__name__)
+            logger.warning(
+                "Could not download a WeChat image: %s",
+                error if isinstance(error, WeChatApiError) else type(error).__name__,
+            )
             return [REPLIES["busy"]]
         if data is None:
             return [REPLIES["too_large"]]
         try:
             await check_screenshot(on_new_message, data, collector, sender, self.name())
-        except Exception:  # noqa: BLE001 - the user still deserves an answer
+        except Exception:
             logger.exception("Could not answer a WeChat image")
             return [ERROR_REPLY]
         return split_text(self._render(sender, collector.messages))
@@ -451,10 +473,10 @@ class WeChatInput(InputChannel):
             return payloads[int(match[1]) - 1]
         return text
 
-    def _render(self, sender: str, messages: List[Dict[str, Any]]) -> str:
+    def _render(self, sender: str, messages: list[dict[str, Any]]) -> str:
         """Join the bot's messages into one text; buttons become numbered options."""
-        texts: List[str] = []
-        payloads: List[str] = []
+        texts: list[str] = []
+        payloads: list[str] = []
         for message in messages:
             lines = [str(message[k]) for k in ("text", "image", "attachment") if message.get(k)]
             buttons = message.get("buttons") or []
@@ -471,11 +493,11 @@ class WeChatInput(InputChannel):
 
     # --- delivering the reply -------------------------------------------------------
 
-    async def _passive_reply(self, answer: _Answer, deadline: float) -> Optional[str]:
+    async def _passive_reply(self, answer: _Answer, deadline: float) -> str | None:
         """The first piece if the bot answers before `deadline` (the rest is pushed); else None, push it all."""
         try:
             pieces = await asyncio.wait_for(asyncio.shield(answer.task), max(deadline - time.monotonic(), 0))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pieces = None
         # A loop busy with the model can finish the task after the deadline: that is late too.
         late = pieces is None or time.monotonic() > deadline
@@ -489,25 +511,25 @@ class WeChatInput(InputChannel):
             return pieces[0]
         return None
 
-    def _push_result(self, sender: str, task: "asyncio.Task[List[str]]") -> None:
+    def _push_result(self, sender: str, task: asyncio.Task[list[str]]) -> None:
         if not task.cancelled():
             self._push(sender, task.result())
 
-    def _push(self, sender: str, pieces: List[str]) -> None:
+    def _push(self, sender: str, pieces: list[str]) -> None:
         """Send `pieces` in order through the customer-service API, in the background."""
         if pieces:
             task = asyncio.create_task(self._send_all(sender, pieces))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
-    async def _send_all(self, sender: str, pieces: List[str]) -> None:
+    async def _send_all(self, sender: str, pieces: list[str]) -> None:
         try:
             for piece in pieces:
                 await self.api.send_text(sender, piece)
-        except Exception:  # noqa: BLE001 - nobody is waiting on this task
+        except Exception:
             logger.exception("Could not send a WeChat customer-service message")
 
 
-def _params(request: Request) -> Dict[str, str]:
+def _params(request: Request) -> dict[str, str]:
     """The query string as a plain dict (first value of each key)."""
     return {key: request.args.get(key) for key in request.args}

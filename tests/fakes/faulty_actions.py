@@ -15,7 +15,7 @@ class FaultyActionServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 server.calls += 1
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if server.mode == "slow":

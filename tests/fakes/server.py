@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Optional
+from typing import Any
 
 from aiohttp import web
 
@@ -16,9 +16,9 @@ class BackgroundServer:
 
     def __init__(self) -> None:
         self.url = ""
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._runner: Optional[web.AppRunner] = None
-        self._thread: Optional[threading.Thread] = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
 
     def routes(self, app: web.Application) -> None:
         """Add the API's routes to `app`."""

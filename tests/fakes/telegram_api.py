@@ -14,8 +14,9 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -92,9 +93,9 @@ class FakeTelegramAPI(BackgroundServer):
     def calls_to(self, method: str, **matching: Any) -> list[ApiCall]:
         """Calls of `method` (case-insensitive) whose params include `matching`."""
         return [
-            c for c in self.calls
-            if c.method.lower() == method.lower()
-            and all(c.params.get(k) == v for k, v in matching.items())
+            c
+            for c in self.calls
+            if c.method.lower() == method.lower() and all(c.params.get(k) == v for k, v in matching.items())
         ]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10, **matching: Any) -> list[ApiCall]:
@@ -164,8 +165,12 @@ class FakeTelegramAPI(BackgroundServer):
         size = len(self._files[file_id])
         if size > MAX_DOWNLOAD:
             raise ApiError(400, "Bad Request: file is too big")
-        return {"file_id": file_id, "file_unique_id": f"u{file_id[:8]}", "file_size": size,
-                "file_path": f"photos/{file_id}.jpg"}
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id[:8]}",
+            "file_size": size,
+            "file_path": f"photos/{file_id}.jpg",
+        }
 
     # --- HTTP ------------------------------------------------------------------
 

@@ -16,7 +16,6 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from typing import Optional
 
 from aiohttp import web
 
@@ -55,7 +54,7 @@ class FakeWeChatAPI(BackgroundServer):
         self.app_secret = app_secret
         self.expires_in = expires_in
         self.tokens_issued: list[str] = []
-        self._current: Optional[str] = None
+        self._current: str | None = None
         self._expired = False
         self._messages: list[CustomMessage] = []
         self._rejected: list[Rejected] = []
