@@ -8,8 +8,10 @@ TRAINING_DATA := data/nlu data/rules data/stories
 TRAINING_FILES := config.yml domain.yml data/knowledge/questions.yml bot/handover.py bot/textnorm.py \
 	$(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml data/jieba/* bot/nlu/*.py)
 KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml) $(wildcard bot/knowledge/*.py)
+# Runtime files (SQLite databases, credentials, logs): FANZHA_VAR_DIR, as bot/settings.py reads it.
+VAR := $(or $(FANZHA_VAR_DIR),var)
 
-.PHONY: install web test-deps cluster-deps knowledge train run cluster shell test eval bench retention clean
+.PHONY: install web test-deps cluster-deps knowledge train run cluster shell lint test test-fast eval bench retention clean
 
 .venv/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -26,10 +28,10 @@ web/vendor/.installed: web/package.json web/package-lock.json
 
 web: web/vendor/.installed
 
-var/knowledge.db: $(KNOWLEDGE_FILES) .venv/.synced
+$(VAR)/knowledge.db: $(KNOWLEDGE_FILES) .venv/.synced
 	$(PY) -m bot.knowledge.loader
 
-knowledge: var/knowledge.db
+knowledge: $(VAR)/knowledge.db
 
 # Rasa retrains only when config, domain or training data changed.
 $(MODEL): $(TRAINING_FILES) .venv/.synced
@@ -58,11 +60,16 @@ test-deps: cluster-deps
 	@(command -v chromium && fc-list :lang=zh family | grep -q .) >/dev/null 2>&1 \
 		|| (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
 
-test: install web test-deps knowledge train
+# ruff: lint rules and formatting as configured in pyproject.toml.
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+test: lint install web test-deps knowledge train
 	$(PY) -m pytest
 
 # The unit, channels and integration tests: no trained model, no Rasa server.
-test-fast: install knowledge
+test-fast: lint install knowledge
 	$(PY) -m pytest -m "not e2e and not cluster"
 
 # Held-out intent and question figures, confusions, and 5-fold cross-validation (about half an hour).

@@ -16,6 +16,7 @@ CORS="${FANZHA_CORS_ORIGINS:-http://$URL_HOST:$WEB_PORT http://127.0.0.1:$WEB_PO
 RASA_URL="${FANZHA_RASA_URL:-http://$URL_HOST:$RASA_PORT}"
 export ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTION_PORT/webhook"
 PY=.venv/bin/python
+VAR="${FANZHA_VAR_DIR:-var}"
 
 case "$HOST" in
   127.0.0.1|localhost|::1) ;;
@@ -31,7 +32,7 @@ esac
 
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
 
-$PY -m bot.credentials var/credentials.yml
+$PY -m bot.credentials "$VAR/credentials.yml"
 SANIC_HOST=127.0.0.1 $PY -m rasa_sdk --actions actions --port "$ACTION_PORT" &
 
 if [ "${1:-}" = "shell" ]; then
@@ -54,5 +55,5 @@ Stop with Ctrl-C.
 MSG
 .venv/bin/rasa run --model models/fanzha.tar.gz --interface "$HOST" --port "$RASA_PORT" \
   --enable-api "${auth[@]}" --cors "${origins[@]}" \
-  --credentials var/credentials.yml --endpoints endpoints.yml --log-file var/rasa.log &
+  --credentials "$VAR/credentials.yml" --endpoints endpoints.yml --log-file "$VAR/rasa.log" &
 wait -n

@@ -137,7 +137,10 @@ def page_origin() -> str:
 
 @pytest.fixture(scope="session")
 def rasa(
-    workdir: Path, action_proxy: ActionProxy, telegram_api: FakeTelegramAPI, wechat_api: FakeWeChatAPI,
+    workdir: Path,
+    action_proxy: ActionProxy,
+    telegram_api: FakeTelegramAPI,
+    wechat_api: FakeWeChatAPI,
     page_origin: str,
 ) -> Iterator[servers.RasaServer]:
     """The session's one Rasa server: REST, Telegram and WeChat, an API token, CORS for the page,

@@ -49,11 +49,14 @@ def test_unclear_message_offers_the_core_topics(rasa_url):
     assert {"/suspected_scam_call", "/lost_money", "/selling_card", "/app_verification"} <= set(buttons)
 
 
-@pytest.mark.parametrize("traditional, simplified", [
-    ("有人要花錢租我的銀行卡", "有人要花钱租我的银行卡"),
-    ("我剛被騙了兩萬塊，怎麼辦", "我刚被骗了两万块,怎么办"),  # full-width punctuation folds too
-    ("這個ＡＰＰ是不是國家反詐中心的", "这个APP是不是国家反诈中心的"),
-])
+@pytest.mark.parametrize(
+    "traditional, simplified",
+    [
+        ("有人要花錢租我的銀行卡", "有人要花钱租我的银行卡"),
+        ("我剛被騙了兩萬塊，怎麼辦", "我刚被骗了两万块,怎么办"),  # full-width punctuation folds too
+        ("這個ＡＰＰ是不是國家反詐中心的", "这个APP是不是国家反诈中心的"),
+    ],
+)
 def test_traditional_and_full_width_text_is_read_as_simplified(rasa_url, traditional, simplified):
     parsed = post_json(config.api(rasa_url, "/model/parse"), {"text": traditional})
     expected = post_json(config.api(rasa_url, "/model/parse"), {"text": simplified})

@@ -59,9 +59,11 @@ def test_personal_data_is_never_stored_or_logged(workdir, rasa):
     replies = [say(rasa.url, sender, m) for m in messages]
     assert "不要发给任何人" in replies[1] and "包括我" in replies[1]
 
-    rows = sqlite3.connect(rasa.tracker_db).execute(
-        "select type_name, data from events where sender_id = ?", (f"rest:{sender}",)
-    ).fetchall()
+    rows = (
+        sqlite3.connect(rasa.tracker_db)
+        .execute("select type_name, data from events where sender_id = ?", (f"rest:{sender}",))
+        .fetchall()
+    )
     stored = "\n".join(data for _, data in rows)
     texts = [json.loads(d).get("text") or "" for t, d in rows if t == "user"]
     assert any("[身份证号]" in t for t in texts) and any("[银行卡号]" in t for t in texts)
@@ -85,8 +87,10 @@ BAD_BODIES = {
     "null message": (json.dumps({"sender": "a", "message": None}).encode(), "application/json"),
     "object as sender": (json.dumps({"sender": {"x": 1}, "message": "你好"}).encode(), "application/json"),
     "100 KB body": (json.dumps({"sender": "a", "message": "骗" * 50_000}).encode(), "application/json"),
-    "1000-deep nesting": (b'{"sender": "a", "message": "hi", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}",
-                          "application/json"),
+    "1000-deep nesting": (
+        b'{"sender": "a", "message": "hi", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+        "application/json",
+    ),
     "wrong content type": (json.dumps({"sender": "ct", "message": "你好"}).encode(), "text/plain"),
     "form encoded": (b"sender=a&message=hi", "application/x-www-form-urlencoded"),
 }
@@ -191,7 +195,8 @@ def test_api_token_and_cors_origins(rasa_url):
 
     def preflight(from_origin: str) -> str | None:
         request = urllib.request.Request(
-            webhook(url), method="OPTIONS",
+            webhook(url),
+            method="OPTIONS",
             headers={"Origin": from_origin, "Access-Control-Request-Method": "POST"},
         )
         with urllib.request.urlopen(request) as response:
@@ -204,12 +209,20 @@ def test_api_token_and_cors_origins(rasa_url):
 @pytest.mark.integration
 def test_run_refuses_a_public_interface_without_a_token():
     result = subprocess.run(
-        ["bash", "scripts/run.sh"], cwd=servers.ROOT, capture_output=True, text=True, timeout=30,
+        ["bash", "scripts/run.sh"],
+        cwd=servers.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
         env={"PATH": "/usr/bin:/bin", "FANZHA_HOST": "0.0.0.0"},
     )
     assert result.returncode == 2 and "RASA_TOKEN" in result.stderr
     with_token = subprocess.run(
-        ["bash", "scripts/run.sh"], cwd=servers.ROOT, capture_output=True, text=True, timeout=30,
+        ["bash", "scripts/run.sh"],
+        cwd=servers.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
         env={"PATH": "/usr/bin:/bin", "FANZHA_HOST": "0.0.0.0", "RASA_TOKEN": "t"},
     )
     assert with_token.returncode == 2 and "FANZHA_RASA_URL" in with_token.stderr  # the page needs a real address
@@ -234,8 +247,14 @@ def test_run_passes_every_port_to_every_place_that_uses_it(tmp_path, host):
         fake.write_text(FAKE_PROGRAM.format(name=name))
         fake.chmod(0o755)
     log = tmp_path / "run.log"
-    env = {"PATH": "/usr/bin:/bin", "RUN_LOG": str(log), "FANZHA_HOST": host,
-           "RASA_PORT": "6101", "ACTION_PORT": "6102", "WEB_PORT": "6103"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "RUN_LOG": str(log),
+        "FANZHA_HOST": host,
+        "RASA_PORT": "6101",
+        "ACTION_PORT": "6102",
+        "WEB_PORT": "6103",
+    }
     subprocess.run(["bash", "scripts/run.sh"], cwd=tmp_path, env=env, capture_output=True, timeout=60, check=True)
     calls = log.read_text().splitlines()
     url_host = f"[{host}]" if ":" in host else host
@@ -263,10 +282,17 @@ def test_credentials_file_is_readable_by_its_owner_only(tmp_path):
     target.parent.mkdir()
     target.write_text("old: world-readable\n")
     target.chmod(0o644)
-    env = {**os.environ, "TELEGRAM_TOKEN": "123:secret-token", "TELEGRAM_SECRET": "s", "WECHAT_TOKEN": "w",
-           "WECHAT_APP_SECRET": "app-secret", "WECHAT_AES_KEY": "k" * 43}
-    subprocess.run([sys.executable, "-m", "bot.credentials", str(target)], cwd=servers.ROOT, env=env,
-                   check=True, timeout=60)
+    env = {
+        **os.environ,
+        "TELEGRAM_TOKEN": "123:secret-token",
+        "TELEGRAM_SECRET": "s",
+        "WECHAT_TOKEN": "w",
+        "WECHAT_APP_SECRET": "app-secret",
+        "WECHAT_AES_KEY": "k" * 43,
+    }
+    subprocess.run(
+        [sys.executable, "-m", "bot.credentials", str(target)], cwd=servers.ROOT, env=env, check=True, timeout=60
+    )
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     written = yaml.safe_load(target.read_text())
     assert written["bot.channels.telegram.TelegramInput"]["access_token"] == "123:secret-token"
@@ -281,9 +307,11 @@ def test_retention_deletes_only_idle_conversations(rasa):
     assert delete_idle_conversations(url, days=30) == 0
     later = time.time() + 31 * 86_400
     assert delete_idle_conversations(url, days=30, now=later) >= 1
-    rows = sqlite3.connect(rasa.tracker_db).execute(
-        "select count(*) from events where sender_id = ?", (f"rest:{sender}",)
-    ).fetchone()
+    rows = (
+        sqlite3.connect(rasa.tracker_db)
+        .execute("select count(*) from events where sender_id = ?", (f"rest:{sender}",))
+        .fetchone()
+    )
     assert rows == (0,)
 
 

@@ -7,7 +7,6 @@ import json
 import time
 import urllib.error
 import urllib.request
-from typing import Optional
 
 import pytest
 from rasa.shared.exceptions import RasaException
@@ -35,7 +34,7 @@ def webhook(rasa_url: str) -> str:
     return f"{rasa_url}/webhooks/telegram/webhook"
 
 
-def post(url: str, body: bytes | dict, secret: Optional[str] = SECRET) -> int:
+def post(url: str, body: bytes | dict, secret: str | None = SECRET) -> int:
     """POST a webhook body as Telegram would; returns the HTTP status."""
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     headers = {"Content-Type": "application/json"}
@@ -162,13 +161,48 @@ def test_button_press_is_answered_and_handled(webhook: str, telegram_api: FakeTe
 @pytest.mark.parametrize(
     "content, expected",
     [
-        ({"sticker": {"file_id": "CAACAgIAAxkBAAEBc2Zk", "file_unique_id": "AgADeQADwZxgDg", "width": 512,
-                     "height": 512, "is_animated": False, "emoji": "👍", "set_name": "HotCherry",
-                     "file_size": 23811}}, OTHER_REPLY),
-        ({"photo": [{"file_id": "AgACAgUAAxkBAAIBZ2", "file_unique_id": "AQADr6sxG", "file_size": 1203,
-                    "width": 90, "height": 67}], "caption": "这个是真的吗"}, REPLIES["busy"]),  # unknown file
-        ({"voice": {"duration": 3, "mime_type": "audio/ogg", "file_id": "AwACAgUAAxkBAAIBaG",
-                    "file_unique_id": "AgADxgMAAr", "file_size": 9640}}, VOICE_REPLY),
+        (
+            {
+                "sticker": {
+                    "file_id": "CAACAgIAAxkBAAEBc2Zk",
+                    "file_unique_id": "AgADeQADwZxgDg",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "emoji": "👍",
+                    "set_name": "HotCherry",
+                    "file_size": 23811,
+                }
+            },
+            OTHER_REPLY,
+        ),
+        (
+            {
+                "photo": [
+                    {
+                        "file_id": "AgACAgUAAxkBAAIBZ2",
+                        "file_unique_id": "AQADr6sxG",
+                        "file_size": 1203,
+                        "width": 90,
+                        "height": 67,
+                    }
+                ],
+                "caption": "这个是真的吗",
+            },
+            REPLIES["busy"],
+        ),  # unknown file
+        (
+            {
+                "voice": {
+                    "duration": 3,
+                    "mime_type": "audio/ogg",
+                    "file_id": "AwACAgUAAxkBAAIBaG",
+                    "file_unique_id": "AgADxgMAAr",
+                    "file_size": 9640,
+                }
+            },
+            VOICE_REPLY,
+        ),
     ],
     ids=["sticker", "photo", "voice"],
 )
@@ -213,9 +247,7 @@ def test_get_me_at_most_once(webhook: str, telegram_api: FakeTelegramAPI, rasa: 
     assert len(telegram_api.calls_to("getMe")) <= rasa.starts  # once per server process
 
 
-def test_bank_card_never_leaves_and_user_is_warned(
-    webhook: str, telegram_api: FakeTelegramAPI, rasa_url: str
-) -> None:
+def test_bank_card_never_leaves_and_user_is_warned(webhook: str, telegram_api: FakeTelegramAPI, rasa_url: str) -> None:
     chat = new_chat()
     text = f"骗子让我把卡号{CARD}发给他，我已经发了，怎么办"
     kinds = redact(text).kinds
@@ -238,8 +270,13 @@ def test_bank_card_never_leaves_and_user_is_warned(
 
 
 def test_empty_secret_refuses_to_start() -> None:
-    credentials = {"access_token": TOKEN, "verify": BOT_NAME, "webhook_url": WEBHOOK_URL,
-                   "secret_token": "", "api_base_url": "http://127.0.0.1:9"}
+    credentials = {
+        "access_token": TOKEN,
+        "verify": BOT_NAME,
+        "webhook_url": WEBHOOK_URL,
+        "secret_token": "",
+        "api_base_url": "http://127.0.0.1:9",
+    }
     with pytest.raises(RasaException, match="secret_token"):
         TelegramInput.from_credentials(credentials)
     with pytest.raises(RasaException, match="secret_token"):

@@ -16,15 +16,14 @@ import subprocess
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.support import servers
-
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results"
@@ -102,7 +101,7 @@ class StaticPage:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "StaticPage":
+    def __enter__(self) -> StaticPage:
         self.thread.start()
         return self
 
@@ -200,9 +199,7 @@ def wait_for_answers(page, before: int, timeout: int = REPLY_TIMEOUT_MS) -> list
 
 def assert_no_overflow(page) -> None:
     # Measure the settled layout, not ChatUI's slide-in animation of the quick replies.
-    page.wait_for_function(
-        "() => document.getAnimations().every(a => a.playState !== 'running')", timeout=5_000
-    )
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')", timeout=5_000)
     problems = page.evaluate(OVERFLOW_JS)
     assert problems == [], "horizontal overflow at 360px:\n" + "\n".join(problems)
 
@@ -300,8 +297,9 @@ def test_chat_with_the_bot(site, tab):
     page.reload()
     switch = page.get_by_role("switch", name="大字模式")
     expect(switch).to_have_attribute("aria-checked", "true")
-    assert float(page.locator(".MsgText").first.evaluate(
-        "el => parseFloat(getComputedStyle(el).fontSize)")) == large_size
+    assert (
+        float(page.locator(".MsgText").first.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")) == large_size
+    )
     page.wait_for_timeout(500)
     assert_no_overflow(page)
     page.screenshot(path=str(RESULTS / "chat_page_large_text.png"))
@@ -318,15 +316,22 @@ def test_chat_with_the_bot(site, tab):
 def _fake_rasa(page, server: str, replies: list[dict], seen: list[dict]) -> None:
     def fulfil(route):
         if route.request.method == "OPTIONS":
-            route.fulfill(status=204, headers={
-                "Access-Control-Allow-Origin": "*",
-                "Access-Control-Allow-Headers": "Content-Type",
-                "Access-Control-Allow-Methods": "POST",
-            })
+            route.fulfill(
+                status=204,
+                headers={
+                    "Access-Control-Allow-Origin": "*",
+                    "Access-Control-Allow-Headers": "Content-Type",
+                    "Access-Control-Allow-Methods": "POST",
+                },
+            )
             return
         seen.append(json.loads(route.request.post_data or "{}"))
-        route.fulfill(status=200, content_type="application/json",
-                      headers={"Access-Control-Allow-Origin": "*"}, body=json.dumps(replies))
+        route.fulfill(
+            status=200,
+            content_type="application/json",
+            headers={"Access-Control-Allow-Origin": "*"},
+            body=json.dumps(replies),
+        )
 
     page.route(f"{server}/webhooks/rest/webhook", fulfil)
 
@@ -338,10 +343,16 @@ def test_bot_text_links_and_html(fake_site, tab):
     long_url = "https://www.12321.cn/" + "a" * 120
     replies = [
         {"recipient_id": "x", "text": "举报网址请到 https://www.12321.cn/，详情见国家反诈中心。"},
-        {"recipient_id": "x", "text": "<b>加粗</b><img src=x onerror=alert(1)><script>alert(2)</script>"
-                                      " javascript:alert(3) [点我](javascript:alert(4))"},
-        {"recipient_id": "x", "text": f"长链接：{long_url}",
-         "buttons": [{"title": "是，我想了解怎么举报一个很长很长很长的诈骗网址", "payload": "/affirm"}]},
+        {
+            "recipient_id": "x",
+            "text": "<b>加粗</b><img src=x onerror=alert(1)><script>alert(2)</script>"
+            " javascript:alert(3) [点我](javascript:alert(4))",
+        },
+        {
+            "recipient_id": "x",
+            "text": f"长链接：{long_url}",
+            "buttons": [{"title": "是，我想了解怎么举报一个很长很长很长的诈骗网址", "payload": "/affirm"}],
+        },
     ]
     seen: list[dict] = []
     _fake_rasa(page, fake, replies, seen)
@@ -429,12 +440,16 @@ def stored_texts(page) -> list[str]:
 def test_the_browser_keeps_only_what_the_server_kept(fake_site, tab):
     web = fake_site
     page, watch = tab
-    replies = [{"recipient_id": "x", "text": "为了保护您，我已把消息里的银行卡号隐藏了。", "user_text": "我的卡号[银行卡号]"},
-               {"recipient_id": "x", "text": "请不要把卡号发给任何人。"}]
+    replies = [
+        {"recipient_id": "x", "text": "为了保护您，我已把消息里的银行卡号隐藏了。", "user_text": "我的卡号[银行卡号]"},
+        {"recipient_id": "x", "text": "请不要把卡号发给任何人。"},
+    ]
     seen: list[dict] = []
     _fake_rasa(page, FAKE_RASA, replies, seen)
-    page.add_init_script("localStorage.setItem('fanzha.messages.v1', JSON.stringify("
-                         "[{type: 'text', position: 'right', content: {text: '旧的卡号6222021234567890128'}}]))")
+    page.add_init_script(
+        "localStorage.setItem('fanzha.messages.v1', JSON.stringify("
+        "[{type: 'text', position: 'right', content: {text: '旧的卡号6222021234567890128'}}]))"
+    )
     page.goto(f"{web}/")
     assert page.evaluate("localStorage.getItem('fanzha.messages.v1')") is None
     before = page.locator(BOT).count()
@@ -479,7 +494,9 @@ def test_hotlines_are_tap_to_call(fake_site, tab):
     wait_for_answers(page, before)
     calls = page.locator(BOT).last.locator("a")
     assert calls.evaluate_all("els => els.map(e => [e.getAttribute('href'), e.textContent])") == [
-        ["tel:110", "110"], ["tel:96110", "96110"]]
+        ["tel:110", "110"],
+        ["tel:96110", "96110"],
+    ]
     expect(page.locator(BOT).last).to_contain_text(reply)
     assert_no_overflow(page)
     assert watch.errors == [] and watch.remote_requests() == []
@@ -520,27 +537,39 @@ def test_page_is_bound_to_the_configured_rasa_server(static_page, query):
         assert "connect-src https://fanzha.example.org;" in page and "{{" not in page and "evil" not in page
 
 
-@pytest.mark.parametrize("path, status", [
-    ("/vendor/chatui.js", 200),
-    ("/app.js", 200),
-    ("/vendor/%2e%2e/package.json", 404),
-    ("/vendor/%2E%2E/index.html", 404),
-    ("/vendor/..%2fpackage.json", 404),
-    ("/vendor/%2e%2e%2f%2e%2e/bot/settings.py", 404),
-    ("/vendor//chatui.js", 404),
-    ("/vendor/./chatui.js", 404),
-    ("/vendor/", 404),
-    ("/package.json", 404),
-    ("/node_modules/react/package.json", 404),
-    ("/scripts/vendor.mjs", 404),
-    ("/vendor/%ff", 404),
-])
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/vendor/chatui.js", 200),
+        ("/app.js", 200),
+        ("/vendor/%2e%2e/package.json", 404),
+        ("/vendor/%2E%2E/index.html", 404),
+        ("/vendor/..%2fpackage.json", 404),
+        ("/vendor/%2e%2e%2f%2e%2e/bot/settings.py", 404),
+        ("/vendor//chatui.js", 404),
+        ("/vendor/./chatui.js", 404),
+        ("/vendor/", 404),
+        ("/package.json", 404),
+        ("/node_modules/react/package.json", 404),
+        ("/scripts/vendor.mjs", 404),
+        ("/vendor/%ff", 404),
+    ],
+)
 def test_static_server_decodes_before_it_checks(static_page, path, status):
     assert fetch(static_page + path)[0] == status
 
 
-@pytest.mark.parametrize("rasa", ["javascript:alert(1)", "http://127.0.0.1:5005/?x=1", "ftp://x", "http://a@b",
-                                  "http://x\"onload=1", "http://127.0.0.1:port"])
+@pytest.mark.parametrize(
+    "rasa",
+    [
+        "javascript:alert(1)",
+        "http://127.0.0.1:5005/?x=1",
+        "ftp://x",
+        "http://a@b",
+        'http://x"onload=1',
+        "http://127.0.0.1:port",
+    ],
+)
 def test_serve_web_refuses_a_bad_rasa_url(rasa):
     with pytest.raises(ValueError):
         load_serve_web().rasa_endpoint(rasa)

@@ -18,7 +18,6 @@ import string
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Optional
 
 import pytest
 import requests
@@ -66,13 +65,16 @@ def encrypted_request(xml: str | bytes) -> tuple[str, dict]:
     encrypt = xmltodict.parse(sealed)["xml"]["Encrypt"]
     body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
     params = {
-        "signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-        "encrypt_type": "aes", "msg_signature": sign(TOKEN, timestamp, nonce, encrypt),
+        "signature": sign(TOKEN, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": sign(TOKEN, timestamp, nonce, encrypt),
     }
     return body, params
 
 
-def message_xml(sender: str, msg_type: str, fields: str, with_msg_id: bool = True, mid: Optional[int] = None) -> str:
+def message_xml(sender: str, msg_type: str, fields: str, with_msg_id: bool = True, mid: int | None = None) -> str:
     """An incoming message as WeChat posts it."""
     id_node = f"<MsgId>{mid or msg_id()}</MsgId>" if with_msg_id else ""
     return (
@@ -83,13 +85,14 @@ def message_xml(sender: str, msg_type: str, fields: str, with_msg_id: bool = Tru
     )
 
 
-def text_xml(sender: str, content: str, mid: Optional[int] = None) -> str:
+def text_xml(sender: str, content: str, mid: int | None = None) -> str:
     return message_xml(sender, "text", f"<Content><![CDATA[{content}]]></Content>", mid=mid)
 
 
 def subscribe_xml(sender: str) -> str:
-    return message_xml(sender, "event", "<Event><![CDATA[subscribe]]></Event><EventKey><![CDATA[]]></EventKey>",
-                       with_msg_id=False)
+    return message_xml(
+        sender, "event", "<Event><![CDATA[subscribe]]></Event><EventKey><![CDATA[]]></EventKey>", with_msg_id=False
+    )
 
 
 def passive_text(reply: requests.Response, sender: str) -> str:
@@ -98,7 +101,8 @@ def passive_text(reply: requests.Response, sender: str) -> str:
     xml = xmltodict.parse(reply.text)["xml"]
     if "Encrypt" in xml:
         plain = WeChatCrypto(TOKEN, AES_KEY, APP_ID).decrypt_message(
-            reply.text, xml["MsgSignature"], xml["TimeStamp"], xml["Nonce"])
+            reply.text, xml["MsgSignature"], xml["TimeStamp"], xml["Nonce"]
+        )
         xml = xmltodict.parse(plain)["xml"]
     assert xml["MsgType"] == "text"
     assert xml["ToUserName"] == sender
@@ -115,13 +119,13 @@ class WeChat:
         self.rasa_url = rasa_url
         self.url = f"{rasa_url}/webhooks/wechat/webhook"
 
-    def post(self, body: str | bytes, params: Optional[dict] = None) -> requests.Response:
+    def post(self, body: str | bytes, params: dict | None = None) -> requests.Response:
         if params is None:
             body, params = encrypted_request(body)
         data = body.encode("utf-8") if isinstance(body, str) else body
         return requests.post(self.url, params=params, data=data, headers={"Content-Type": "text/xml"}, timeout=30)
 
-    def say(self, sender: str, content: str, mid: Optional[int] = None) -> requests.Response:
+    def say(self, sender: str, content: str, mid: int | None = None) -> requests.Response:
         return self.post(text_xml(sender, content, mid))
 
     def user_texts(self, sender: str) -> list[str]:
@@ -155,11 +159,14 @@ def test_verification_echoes_echostr(wechat: WeChat) -> None:
     assert reply.text == "5837397520317862311"
 
 
-@pytest.mark.parametrize("params", [
-    signed_params(token="not-our-token", echostr="123"),
-    {"timestamp": "1409304348", "nonce": "1", "echostr": "123"},
-    {"echostr": "123"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        signed_params(token="not-our-token", echostr="123"),
+        {"timestamp": "1409304348", "nonce": "1", "echostr": "123"},
+        {"echostr": "123"},
+    ],
+)
 def test_verification_with_bad_signature_is_forbidden(wechat: WeChat, params: dict) -> None:
     reply = requests.get(wechat.url, params=params, timeout=10)
     assert reply.status_code == 403
@@ -201,8 +208,11 @@ def test_personal_data_is_neither_stored_nor_logged(wechat: WeChat, rasa: RasaSe
     content = passive_text(wechat.say(sender, f"骗子让我把卡号{card}和手机{phone}发给他"), sender)
     assert "不要发给任何人" in content
     assert wechat.user_texts(sender) == ["骗子让我把卡号[银行卡号]和手机[手机号]发给他"]
-    rows = sqlite3.connect(rasa.tracker_db).execute(
-        "select data from events where sender_id = ?", (f"wechat:{sender}",)).fetchall()
+    rows = (
+        sqlite3.connect(rasa.tracker_db)
+        .execute("select data from events where sender_id = ?", (f"wechat:{sender}",))
+        .fetchall()
+    )
     stored = "\n".join(data for (data,) in rows)
     logged = rasa.log.read_text(errors="replace")  # at debug level
     assert rows and all(value not in stored + logged for value in (card, phone))
@@ -216,13 +226,19 @@ def test_subscribe_gets_welcome(wechat: WeChat) -> None:
     assert wechat.user_texts(sender) == []
 
 
-@pytest.mark.parametrize("msg_type, fields", [
-    ("image", "<PicUrl><![CDATA[http://mmbiz.qpic.cn/x.jpg]]></PicUrl><MediaId><![CDATA[media_id]]></MediaId>"),
-    ("voice", "<MediaId><![CDATA[media_id]]></MediaId><Format><![CDATA[amr]]></Format>"),
-    ("video", "<MediaId><![CDATA[media_id]]></MediaId><ThumbMediaId><![CDATA[thumb]]></ThumbMediaId>"),
-    ("location", "<Location_X>23.134521</Location_X><Location_Y>113.358803</Location_Y><Scale>20</Scale>"
-                 "<Label><![CDATA[位置信息]]></Label>"),
-])
+@pytest.mark.parametrize(
+    "msg_type, fields",
+    [
+        ("image", "<PicUrl><![CDATA[http://mmbiz.qpic.cn/x.jpg]]></PicUrl><MediaId><![CDATA[media_id]]></MediaId>"),
+        ("voice", "<MediaId><![CDATA[media_id]]></MediaId><Format><![CDATA[amr]]></Format>"),
+        ("video", "<MediaId><![CDATA[media_id]]></MediaId><ThumbMediaId><![CDATA[thumb]]></ThumbMediaId>"),
+        (
+            "location",
+            "<Location_X>23.134521</Location_X><Location_Y>113.358803</Location_Y><Scale>20</Scale>"
+            "<Label><![CDATA[位置信息]]></Label>",
+        ),
+    ],
+)
 def test_non_text_messages_get_polite_text_only_notice(wechat: WeChat, msg_type: str, fields: str) -> None:
     sender = openid()
     content = passive_text(wechat.post(message_xml(sender, msg_type, fields)), sender)
@@ -248,19 +264,22 @@ def test_buttons_become_numbered_options_answered_by_digit(wechat: WeChat) -> No
     assert "110" in lost
 
 
-@pytest.mark.parametrize("body", [
-    "<xml><ToUserName><![CDATA[gh]]></ToUserName>",
-    "this is not xml",
-    "<xml></xml>",
-    "<xml>text</xml>",
-    "<xml><MsgType>text</MsgType><Content>hi</Content></xml>",
-    f"<xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType></xml>",
-    f"<xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType>"
-    "<Content>hi</Content><MsgId>not-a-number</MsgId></xml>",
-    "<!DOCTYPE xml [<!ENTITY a 'aaaaaaaaaa'>]><xml><MsgType>text</MsgType><Content>&a;</Content></xml>",
-    b"\xff\xfe<xml/>",
-    "",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<xml><ToUserName><![CDATA[gh]]></ToUserName>",
+        "this is not xml",
+        "<xml></xml>",
+        "<xml>text</xml>",
+        "<xml><MsgType>text</MsgType><Content>hi</Content></xml>",
+        f"<xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType></xml>",
+        f"<xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType>"
+        "<Content>hi</Content><MsgId>not-a-number</MsgId></xml>",
+        "<!DOCTYPE xml [<!ENTITY a 'aaaaaaaaaa'>]><xml><MsgType>text</MsgType><Content>&a;</Content></xml>",
+        b"\xff\xfe<xml/>",
+        "",
+    ],
+)
 def test_malformed_body_is_bad_request(wechat: WeChat, body: str | bytes) -> None:
     assert wechat.post(body).status_code == 400
 
@@ -329,7 +348,7 @@ def impatient_channel(api: FakeWeChatAPI) -> WeChatInput:
     return WeChatInput(TOKEN, APP_ID, APP_SECRET, AES_KEY, api.url, 0.001)
 
 
-async def say_to(channel: WeChatInput, bot: SlowBot, sender: str, content: str, mid: Optional[int] = None):
+async def say_to(channel: WeChatInput, bot: SlowBot, sender: str, content: str, mid: int | None = None):
     """Post a safe-mode text to the channel as WeChat would."""
     body, params = encrypted_request(text_xml(sender, content, mid))
     return await channel.handle(params, body.encode(), bot)
@@ -427,7 +446,9 @@ async def test_long_reply_is_split_at_line_breaks() -> None:
     assert len(rest) >= 3
     assert_within_limits([first, *rest])
     assert "\n".join([first, *rest]) == long_text  # every piece ends at a line break
-    assert first.startswith("第1条") and rest[-1].endswith("第60条：接到自称客服的电话，不要转账，不要说验证码，先挂断再核实。")
+    assert first.startswith("第1条") and rest[-1].endswith(
+        "第60条：接到自称客服的电话，不要转账，不要说验证码，先挂断再核实。"
+    )
 
 
 @pytest.mark.channels
@@ -527,8 +548,9 @@ def test_split_text_keeps_everything_within_limits(text: str) -> None:
 # --- robustness ------------------------------------------------------------------------------
 
 xml_like = st.builds(
-    lambda msg_type, content, mid, sender: message_xml(sender, msg_type, f"<Content>{content}</Content>{mid}",
-                                                       with_msg_id=False),
+    lambda msg_type, content, mid, sender: message_xml(
+        sender, msg_type, f"<Content>{content}</Content>{mid}", with_msg_id=False
+    ),
     st.sampled_from(["text", "image", "voice", "event", "TEXT", "", "<x>"]),
     st.text(max_size=80),
     st.one_of(st.just(""), st.integers().map(lambda i: f"<MsgId>{i}</MsgId>"), st.text(max_size=20)),
@@ -539,10 +561,13 @@ xml_like = st.builds(
 @settings(max_examples=30, deadline=None)
 @given(
     body=st.one_of(st.binary(max_size=500), st.text(max_size=500), xml_like),
-    extra=st.fixed_dictionaries({}, optional={
-        "encrypt_type": st.sampled_from(["raw", "aes", "des", ""]),
-        "msg_signature": st.text(alphabet=string.hexdigits, max_size=40),
-    }),
+    extra=st.fixed_dictionaries(
+        {},
+        optional={
+            "encrypt_type": st.sampled_from(["raw", "aes", "des", ""]),
+            "msg_signature": st.text(alphabet=string.hexdigits, max_size=40),
+        },
+    ),
 )
 def test_any_signed_body_never_causes_a_server_error(wechat: WeChat, body, extra: dict) -> None:
     reply = wechat.post(body, signed_params(**extra))

@@ -15,7 +15,8 @@ import ipaddress
 import logging
 import re
 import time
-from typing import Any, Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import rasa.core.actions.action
 from rasa.core.actions.action import RemoteAction
@@ -41,16 +42,13 @@ MAX_REQUEST_BYTES = 1024 * 1024
 TOO_LONG_REPLY = "您的消息太长了（超过2000字），我看不过来。请挑最要紧的情况，简短说一下好吗？"
 TOO_FAST_REPLY = "您发得太快了，请稍等一分钟再发。如果钱正在被转走，请马上打110。"
 HANDED_OVER_REPLY = (
-    "如果钱、验证码、银行卡或账号已经给了对方：请马上打110报警，请求紧急止付；"
-    "转账记录和聊天记录先截图保存，别删。"
+    "如果钱、验证码、银行卡或账号已经给了对方：请马上打110报警，请求紧急止付；转账记录和聊天记录先截图保存，别删。"
 )
 URGENT_110 = re.compile(r"(?<!\d)110(?!\d)")
 # Rasa reads a message starting with "/" as an intent with entities. From outside only the
 # buttons the bot offers may do that (and /greet, Telegram's Start button); /restart is not
 # among them: the page starts a fresh conversation with its "清除记录" button instead.
-BUTTON_COMMANDS = frozenset(
-    {"/suspected_scam_call", "/lost_money", "/selling_card", "/app_verification", "/greet"}
-)
+BUTTON_COMMANDS = frozenset({"/suspected_scam_call", "/lost_money", "/selling_card", "/app_verification", "/greet"})
 _LEADING_SLASHES = re.compile(r"^[\s/／]+")
 ESSENTIALS_REPLY = (
     "抱歉，我这边暂时出了点问题，没能好好回答您。最要紧的是：\n"
@@ -87,7 +85,7 @@ class _TurnBudget:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.deadline: Optional[float] = None
+        self.deadline: float | None = None
         self.timed_out = False
 
     def remaining(self) -> float:
@@ -98,7 +96,7 @@ class _TurnBudget:
         return self.deadline - now
 
 
-_turn_budget: contextvars.ContextVar[Optional[_TurnBudget]] = contextvars.ContextVar("turn_budget", default=None)
+_turn_budget: contextvars.ContextVar[_TurnBudget | None] = contextvars.ContextVar("turn_budget", default=None)
 _remote_run = RemoteAction.run
 
 
@@ -112,7 +110,7 @@ async def _run_within_turn(self: RemoteAction, *args: Any, **kwargs: Any) -> Any
         raise RasaException(f"Skipped custom action '{self.name()}': the action server timed out in this turn.")
     try:
         return await asyncio.wait_for(_remote_run(self, *args, **kwargs), remaining)
-    except asyncio.TimeoutError as error:
+    except TimeoutError as error:
         budget.timed_out = True
         raise RasaException(f"Custom action '{self.name()}' timed out after {budget.seconds:g} s.") from error
     except Exception:
@@ -192,7 +190,7 @@ class RateLimiter:
         self.scope = scope  # keeps limiters with the same keys (addresses) apart in Redis
         self._local = MemoryState(max_senders)
 
-    def allow(self, sender_id: str, now: Optional[float] = None) -> bool:
+    def allow(self, sender_id: str, now: float | None = None) -> bool:
         return local_or_shared(self._local).hit(f"{self.scope}:{sender_id}", self.per_minute, 60, now)
 
 
@@ -203,7 +201,7 @@ class NewConversationLimiter:
         self._opened = RateLimiter(per_minute, scope="opened")
         self._local = MemoryState(remembered)
 
-    def allow(self, conversation: str, address: str, now: Optional[float] = None) -> bool:
+    def allow(self, conversation: str, address: str, now: float | None = None) -> bool:
         known = local_or_shared(self._local)
         if known.touch(f"conversation:{conversation}", KNOWN_CONVERSATION_SECONDS):
             return True
@@ -265,10 +263,10 @@ async def deliver(
     output_channel: OutputChannel,
     sender_id: str,
     input_channel: str,
-    client: Optional[str] = None,
-    attempt: Optional[Attempt] = None,
-    metadata: Optional[dict] = None,
-) -> Optional[str]:
+    client: str | None = None,
+    attempt: Attempt | None = None,
+    metadata: dict | None = None,
+) -> str | None:
     """Hand one user message to Rasa, redacted; answer directly when Rasa cannot.
 
     `sender_id` is the channel's own id (replies go to it); Rasa sees it in the channel's
@@ -297,8 +295,14 @@ async def deliver(
         if attempt is None or not await attempt.replayed(conversation, counting):
             message_id = attempt.request_id if attempt else None
             await on_new_message(
-                UserMessage(redaction.text, counting, conversation, input_channel=input_channel,
-                            message_id=message_id, metadata=metadata)
+                UserMessage(
+                    redaction.text,
+                    counting,
+                    conversation,
+                    input_channel=input_channel,
+                    message_id=message_id,
+                    metadata=metadata,
+                )
             )
     except Exception:  # never let a failure reach the user as silence or a 500
         logger.exception("message handling failed for sender %s", sender_tag(conversation))

@@ -22,7 +22,11 @@ class Snippets:
 
     def start(self, test_id: str, code: str, env: dict[str, str] | None = None) -> None:
         self._running[test_id] = subprocess.Popen(
-            [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env={**os.environ, **(env or {})},
         )
 

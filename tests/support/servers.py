@@ -63,9 +63,7 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 18
 def start(args: list[str], url: str, log: Path, env: dict[str, str], timeout: float = 180) -> subprocess.Popen:
     """Start a server process and wait until `url` answers."""
     with open(log, "ab") as out:
-        process = subprocess.Popen(
-            args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env}
-        )
+        process = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env})
     try:
         wait_for(url, process, log, timeout)
     except BaseException:
@@ -98,8 +96,9 @@ def action_server(workdir: Path, env: dict[str, str], port: int | None = None) -
     """The rasa-sdk action server; yields its webhook URL."""
     port = port or free_port()
     args = [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
-    with running(args, f"http://127.0.0.1:{port}/health", workdir / f"actions-{port}.log",
-                 {"SANIC_HOST": "127.0.0.1", **env}):
+    with running(
+        args, f"http://127.0.0.1:{port}/health", workdir / f"actions-{port}.log", {"SANIC_HOST": "127.0.0.1", **env}
+    ):
         yield f"http://127.0.0.1:{port}/webhook"
 
 
@@ -136,9 +135,20 @@ class RasaServer:
             )
         )
         self.args = [
-            str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
-            "--port", str(self.port), "--enable-api", "--credentials", str(credentials_file),
-            "--endpoints", str(endpoints_file), *extra_args,
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(MODEL),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--enable-api",
+            "--credentials",
+            str(credentials_file),
+            "--endpoints",
+            str(endpoints_file),
+            *extra_args,
         ]
         self.env = {**UNLIMITED, **(env or {})}
         self.process: subprocess.Popen | None = None
@@ -177,4 +187,3 @@ class RasaServer:
 
 def port_of(url: str) -> int:
     return int(url.rsplit(":", 1)[1].split("/")[0])
-

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from rasa_sdk import Tracker
 
 
 def tracker_for(
     text: str,
     intent: str,
-    entities: Optional[dict[str, str]] = None,
-    slots: Optional[dict] = None,
+    entities: dict[str, str] | None = None,
+    slots: dict | None = None,
     sender_id: str = "tester",
-    active_loop: Optional[str] = None,
-    question: Optional[tuple[str, float]] = None,
+    active_loop: str | None = None,
+    question: tuple[str, float] | None = None,
 ) -> Tracker:
     """A tracker whose latest message is `text`, classified as `intent` with `entities`.
 
@@ -28,9 +26,7 @@ def tracker_for(
     }
     if question:
         key, confidence = question
-        latest["response_selector"] = {
-            "default": {"ranking": [{"intent_response_key": key, "confidence": confidence}]}
-        }
+        latest["response_selector"] = {"default": {"ranking": [{"intent_response_key": key, "confidence": confidence}]}}
     events = [{"event": "user", "text": text, "parse_data": latest}]
     loop = {"name": active_loop} if active_loop else {}
     return Tracker(sender_id, slots or {}, latest, events, False, None, loop, "action_listen")
