@@ -5,8 +5,8 @@ PY := .venv/bin/python
 RASA := .venv/bin/rasa
 MODEL := models/fanzha.tar.gz
 TRAINING_DATA := data/nlu data/rules data/stories
-TRAINING_FILES := config.yml domain.yml data/knowledge/questions.yml bot/handover.py bot/textnorm.py \
-	$(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml data/jieba/* bot/nlu/*.py)
+TRAINING_FILES := config.yml domain.yml data/knowledge/questions.yml bot/text/handover.py bot/text/textnorm.py \
+	$(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml data/jieba/* bot/rasa_server/nlu/*.py)
 KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml) $(wildcard bot/knowledge/*.py)
 # Runtime files (SQLite databases, credentials, logs): FANZHA_VAR_DIR, as bot/settings.py reads it.
 VAR := $(or $(FANZHA_VAR_DIR),var)
@@ -82,7 +82,7 @@ bench: install knowledge train cluster-deps
 
 # Delete conversations older than RETENTION_DAYS (default 30) from the tracker store.
 retention: install
-	$(PY) -m bot.retention
+	$(PY) -m bot.ops.retention
 
 clean:
 	rm -rf models results var .rasa

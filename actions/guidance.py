@@ -7,10 +7,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import format_scam_type
 from actions.questions import asked_question, format_question
-from actions.store import numbered_lines, repository, user_text
+from actions.repository import repository
+from actions.tracker import user_text
 from bot.knowledge.models import Guidance
-from bot.message_check import analyze, format_analysis, looks_forwarded
-from bot.scam_types import recognize
+from bot.replies.lists import numbered_lines
+from bot.text.message_check import analyze, format_analysis, looks_forwarded
+from bot.text.scam_types import recognize
 
 # After a specific answer, the topic's full steps are one tap away.
 CHECKLIST_OFFER = {
@@ -36,7 +38,7 @@ class ActionGiveGuidance(Action):
     A pasted message, or any text with signs in it, gets the analysis (family, signs found,
     what to do); when it was forwarded and its family is known, the topic's full steps are
     offered rather than repeated. A person's own story that names no family may still match
-    a scam type by its words. A screenshot's text (bot/screenshot.py puts it, redacted, in the
+    a scam type by its words. A screenshot's text (bot/rasa_server/screenshot.py puts it, redacted, in the
     message's metadata) is always analysed as a forwarded message.
     """
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.store import bullet_lines, repository, user_text
+from actions.repository import repository
+from actions.tracker import user_text
 from bot.knowledge.models import Hotline, LawFact, ScamType
-from bot.scam_types import recognize
+from bot.replies.lists import bullet_lines
+from bot.text.scam_types import recognize
 
 
 def format_hotline(h: Hotline) -> str:

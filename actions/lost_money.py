@@ -10,11 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guidance import format_guidance
 from actions.questions import asked_question, format_question
-from actions.store import latest_entity, numbered_lines, repository, user_text
-from bot import loss_report
-from bot.handover import handed_over
+from actions.repository import repository
+from actions.tracker import latest_entity, user_text
 from bot.knowledge.models import Guidance
-from bot.privacy import redact
+from bot.replies import loss_report
+from bot.replies.lists import numbered_lines
+from bot.text.handover import handed_over
+from bot.text.privacy import redact
 
 TOPIC = "lost_money"
 SUMMARY = "loss_report_summary"  # the guidance part that frames the report summary

@@ -10,7 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.store import latest_entity, repository, user_text
+from actions.repository import repository
+from actions.tracker import latest_entity, user_text
 from bot.knowledge.models import Statistic
 
 # An overview across metrics shows this many lines and says how many more there are;

@@ -8,6 +8,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = ROOT / "data" / "knowledge"
+#: The platforms' APIs the Telegram and WeChat channels call unless their credentials name another.
+TELEGRAM_API = "https://api.telegram.org"
+WECHAT_API = "https://api.weixin.qq.com"
 
 
 def var_dir() -> Path:

@@ -387,7 +387,7 @@ def cluster(
     workdir.mkdir(parents=True, exist_ok=True)
     if credentials is None:
         credentials = workdir / "credentials.yml"
-        credentials.write_text("bot.channels.rest.RestInput:\n")
+        credentials.write_text("bot.rasa_server.channels.rest.RestInput:\n")
     with contextlib.ExitStack() as stack:
         say("starting PostgreSQL and Redis ...")
         pg, tracker_db_url, knowledge_db_url = stack.enter_context(postgres(workdir))
@@ -496,7 +496,7 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fanzha-cluster-")))
         credentials = workdir / "credentials.yml"
-        subprocess.run([str(BIN / "python"), "-m", "bot.credentials", str(credentials)], cwd=ROOT, check=True)
+        subprocess.run([str(BIN / "python"), "-m", "bot.ops.credentials", str(credentials)], cwd=ROOT, check=True)
         running = stack.enter_context(
             cluster(
                 workdir,

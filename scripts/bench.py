@@ -374,7 +374,7 @@ def bench_ours(tmp: Path, model: Path, database_url: str, levels: tuple) -> dict
             "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
             "tracker_store": {**tracker_store, "url": f"sqlite:///{tmp / 'tracker.db'}"},
         }
-        args = rasa_server_args(model, port, tmp, {"bot.channels.rest.RestInput": None}, endpoints)
+        args = rasa_server_args(model, port, tmp, {"bot.rasa_server.channels.rest.RestInput": None}, endpoints)
         result = bench_server(
             args,
             ROOT,

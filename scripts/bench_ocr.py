@@ -1,7 +1,7 @@
 """Benchmark screenshot checks: OCR time per screenshot, and whether text turns keep their speed meanwhile.
 
 Starts the action server and a Rasa server (REST, trained models/fanzha.tar.gz) on free ports, then:
-1. OCR alone: the OCR worker (bot/screenshot.py) reads each test screenshot (tests/support/
+1. OCR alone: the OCR worker (bot/rasa_server/screenshot.py) reads each test screenshot (tests/support/
    screenshots.py: SMS, chat, payment page) `--rounds` times; p50/p95 per screenshot.
 2. Screenshot turns over REST (upload, OCR, redaction, the analysis): p50/p95.
 3. Text turns (`--senders` users at once) alone, then again while `--pictures` users keep
@@ -35,7 +35,7 @@ import aiohttp  # noqa: E402
 import yaml  # noqa: E402
 
 from bot.knowledge.loader import build  # noqa: E402
-from bot.screenshot import OcrService  # noqa: E402
+from bot.rasa_server.screenshot import OcrService  # noqa: E402
 from tests.support import screenshots  # noqa: E402
 
 OUT = ROOT / "results" / "bench"
@@ -208,13 +208,13 @@ def main() -> None:
         database = f"sqlite:///{work / 'knowledge.db'}"
         build(database)
         action_port, rasa_port = free_port(), free_port()
-        (work / "credentials.yml").write_text(yaml.safe_dump({"bot.channels.rest.RestInput": None}))
+        (work / "credentials.yml").write_text(yaml.safe_dump({"bot.rasa_server.channels.rest.RestInput": None}))
         (work / "endpoints.yml").write_text(
             yaml.safe_dump(
                 {
                     "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
                     "tracker_store": {
-                        "type": "bot.tracker_store.PersistentTrackerStore",
+                        "type": "bot.rasa_server.tracker_store.PersistentTrackerStore",
                         "url": f"sqlite:///{work / 'tracker.db'}",
                     },
                 }

@@ -65,7 +65,7 @@ def instrument(timings: Timings) -> None:
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.engine.graph import GraphNode
 
-    from bot.tracker_store import PersistentTrackerStore
+    from bot.rasa_server.tracker_store import PersistentTrackerStore
 
     def timed_async(owner: type, name: str, label, phase: str | None = None) -> None:
         original = getattr(owner, name)
@@ -147,7 +147,7 @@ async def replay(
     from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.log_utils import configure_structlog
 
-    from bot.privacy import redact
+    from bot.text.privacy import redact
 
     configure_logging_and_warnings(logging.INFO)  # as `rasa run`: no debug output in the timings
     configure_structlog(logging.INFO)
@@ -235,8 +235,8 @@ def main() -> None:
     options = parser.parse_args()
     timings = Timings()
     instrument(timings)
-    if not options.stock:  # the Rasa server's start-up step (bot/channels/common.py)
-        from bot.action_response_check import check_action_responses_quickly
+    if not options.stock:  # the Rasa server's start-up step (bot/rasa_server/channels/common.py)
+        from bot.rasa_server.action_response_check import check_action_responses_quickly
 
         check_action_responses_quickly()
     profiler = cProfile.Profile() if options.cprofile else None

@@ -32,7 +32,7 @@ esac
 
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
 
-$PY -m bot.credentials "$VAR/credentials.yml"
+$PY -m bot.ops.credentials "$VAR/credentials.yml"
 SANIC_HOST=127.0.0.1 $PY -m rasa_sdk --actions actions --port "$ACTION_PORT" &
 
 if [ "${1:-}" = "shell" ]; then

@@ -86,14 +86,14 @@ def repository(database_url: str) -> Iterator[KnowledgeRepository]:
 
 
 @pytest.fixture
-def actions_store(monkeypatch, database_url: str) -> Iterator[None]:
+def actions_repository(monkeypatch, database_url: str) -> Iterator[None]:
     """Point the actions' shared repository at the test store (for actions run in-process)."""
-    import actions.store
+    import actions.repository
 
     monkeypatch.setenv("DATABASE_URL", database_url)
-    actions.store.repository.dispose()
+    actions.repository.repository.dispose()
     yield
-    actions.store.repository.dispose()
+    actions.repository.repository.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from actions.knowledge import ActionAnswerHotline, ActionAnswerLaw, ActionAnswer
 from actions.statistics import OVERVIEW_LINES, ActionAnswerStatistics, format_figures
 from tests.support.trackers import tracker_for
 
-pytestmark = pytest.mark.usefixtures("actions_store")
+pytestmark = pytest.mark.usefixtures("actions_repository")
 
 
 @pytest.fixture(scope="session")

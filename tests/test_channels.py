@@ -17,8 +17,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.channels import common
-from bot.channels.common import (
+from bot.rasa_server.channels import common
+from bot.rasa_server.channels.common import (
     BUTTON_COMMANDS,
     ESSENTIALS_REPLY,
     TOO_FAST_REPLY,
@@ -26,9 +26,9 @@ from bot.channels.common import (
     RateLimiter,
     bound_action_calls,
 )
-from bot.channels.rest import RestInput
-from bot.channels.telegram import TelegramInput
-from bot.textnorm import to_simplified
+from bot.rasa_server.channels.rest import RestInput
+from bot.rasa_server.channels.telegram import TelegramInput
+from bot.text.textnorm import to_simplified
 from tests.fakes.faulty_actions import FaultyActionServer
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.support.channels import StubBot, serve_channel
@@ -315,7 +315,7 @@ async def test_outside_a_turn_each_call_has_its_own_timeout(monkeypatch) -> None
 
 IMPORT_THE_CHANNELS = (
     "import rasa.core.actions.action as a; before = (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run)\n"
-    "import bot.channels.rest, bot.channels.telegram, bot.channels.wechat\n"
+    "import bot.rasa_server.channels.rest, bot.rasa_server.channels.telegram, bot.rasa_server.channels.wechat\n"
     "print(before == (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run))"
 )
 

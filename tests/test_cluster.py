@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.channels.common import ESSENTIALS_REPLY, TOO_FAST_REPLY
+from bot.rasa_server.channels.common import ESSENTIALS_REPLY, TOO_FAST_REPLY
 from deploy import cluster
 
 pytestmark = [

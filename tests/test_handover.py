@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.handover import handed_over
+from bot.text.handover import handed_over
 
 HANDED_OVER = [
     "我妈刚接到电话说是公安局的，让她把钱转到安全账户，她已经转了5万了",
@@ -69,7 +69,7 @@ async def _turn(text: str, reply: str) -> list[str]:
     """One message through the channels' shared path, with Rasa stubbed to say `reply`."""
     from rasa.core.channels.channel import CollectingOutputChannel
 
-    from bot.channels.common import deliver
+    from bot.rasa_server.channels.common import deliver
 
     async def rasa_says(message):
         await message.output_channel.send_response(message.sender_id, {"text": reply})
@@ -98,7 +98,7 @@ async def test_channel_adds_nothing_when_nothing_was_handed_over():
 def _parsed(text: str, intent: str, ranking: list[tuple[str, float]]):
     from rasa.shared.nlu.training_data.message import Message
 
-    from bot.nlu.handover_router import HandoverRouter
+    from bot.rasa_server.nlu.handover_router import HandoverRouter
 
     message = Message(
         {

@@ -258,7 +258,7 @@ def _drop(name: str, index: int, field: str):
         (
             "message_signs",
             _set("message_signs", 0, id="safe_accounts"),
-            r"^message_signs\.yml entry 1 \('safe_accounts'\): no detector 'safe_accounts' in bot/redflags\.py$",
+            r"^message_signs\.yml entry 1 \('safe_accounts'\): no detector 'safe_accounts' in bot/text/redflags\.py$",
         ),
         (
             "sources",

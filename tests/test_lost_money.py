@@ -14,10 +14,11 @@ from actions.lost_money import (
     ValidateLostMoneyForm,
     checklist,
 )
-from bot import loss_report, settings
+from bot import settings
+from bot.replies import loss_report
 from tests.support.trackers import tracker_for
 
-pytestmark = pytest.mark.usefixtures("actions_store")
+pytestmark = pytest.mark.usefixtures("actions_repository")
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from opencc import OpenCC
 
-from bot import redflags
 from bot import settings as bot_settings
 from bot.knowledge.loader import read_file
 from bot.knowledge.models import GenericSign, ScamType
-from bot.message_check import (
+from bot.text import redflags
+from bot.text.message_check import (
     GENERAL_RULE,
     MATCH_WEIGHT,
     WITHIN,

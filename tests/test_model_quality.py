@@ -14,7 +14,7 @@ import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from actions.questions import GENERAL, MIN_CONFIDENCE
-from bot.textnorm import to_simplified
+from bot.text.textnorm import to_simplified
 from tests.support.servers import MODEL, ROOT
 
 pytestmark = pytest.mark.e2e

@@ -20,7 +20,7 @@ from rasa_sdk import Tracker
 from actions.questions import asked_question
 from bot.knowledge.loader import KnowledgeDataError, read
 from bot.knowledge.models import QuestionAnswer
-from bot.textnorm import to_simplified
+from bot.text.textnorm import to_simplified
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "data" / "knowledge"

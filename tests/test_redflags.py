@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.privacy import redact
-from bot.redflags import check, default_signs, detector_ids
-from bot.textnorm import to_simplified
+from bot.text.privacy import redact
+from bot.text.redflags import check, default_signs, detector_ids
+from bot.text.textnorm import to_simplified
 
 CASES = [
     # Fake bank and platform notices.

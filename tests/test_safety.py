@@ -16,7 +16,7 @@ import uuid
 import pytest
 import yaml
 
-from bot.retention import delete_idle_conversations
+from bot.ops.retention import delete_idle_conversations
 from tests.conftest import post_json
 from tests.support import config, servers
 
@@ -291,12 +291,12 @@ def test_credentials_file_is_readable_by_its_owner_only(tmp_path):
         "WECHAT_AES_KEY": "k" * 43,
     }
     subprocess.run(
-        [sys.executable, "-m", "bot.credentials", str(target)], cwd=servers.ROOT, env=env, check=True, timeout=60
+        [sys.executable, "-m", "bot.ops.credentials", str(target)], cwd=servers.ROOT, env=env, check=True, timeout=60
     )
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     written = yaml.safe_load(target.read_text())
-    assert written["bot.channels.telegram.TelegramInput"]["access_token"] == "123:secret-token"
-    assert written["bot.channels.wechat.WeChatInput"]["encoding_aes_key"] == "k" * 43
+    assert written["bot.rasa_server.channels.telegram.TelegramInput"]["access_token"] == "123:secret-token"
+    assert written["bot.rasa_server.channels.wechat.WeChatInput"]["encoding_aes_key"] == "k" * 43
     assert [p.name for p in target.parent.iterdir()] == ["credentials.yml"]
 
 

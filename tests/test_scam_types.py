@@ -8,7 +8,7 @@ import pytest
 
 from bot.knowledge.loader import read_file
 from bot.knowledge.models import ScamType
-from bot.scam_types import recognize
+from bot.text.scam_types import recognize
 
 ROOT = Path(__file__).resolve().parents[1]
 SCAM_TYPES = read_file(ROOT / "data" / "knowledge" / "scam_types.yml", ScamType)

@@ -19,10 +19,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guidance import ActionGiveGuidance
-from bot import screenshot
-from bot.channels.rest import RestInput
-from bot.message_check import analyze
-from bot.screenshot import READ_LINE, REPLIES, SCREENSHOT_PAYLOAD, SCREENSHOT_TEXT, OcrService, Reading
+from bot.rasa_server import screenshot
+from bot.rasa_server.channels.rest import RestInput
+from bot.rasa_server.screenshot import READ_LINE, REPLIES, SCREENSHOT_PAYLOAD, SCREENSHOT_TEXT, OcrService, Reading
+from bot.text.message_check import analyze
 from tests.support import screenshots
 from tests.support.channels import StubBot, serve_channel
 from tests.support.screenshots import BANK, PAYMENT, POLICE, SHOP
@@ -219,7 +219,7 @@ def test_rest_screenshot_needs_a_sender_and_an_image() -> None:
 # --- the guidance action ------------------------------------------------------------------------
 
 
-def test_action_analyses_the_screenshot_text_even_for_the_button_payload(actions_store) -> None:
+def test_action_analyses_the_screenshot_text_even_for_the_button_payload(actions_repository) -> None:
     """The picture's text is analysed as a forwarded message, whatever the NLU made of the payload."""
     tracker = Tracker(
         "rest:x",

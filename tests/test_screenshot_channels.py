@@ -14,8 +14,8 @@ import pytest
 import requests
 from PIL import Image
 
-from bot.message_check import CLOSING
-from bot.screenshot import OTHER_REPLY, READ_LINE, REPLIES, VOICE_REPLY
+from bot.rasa_server.screenshot import OTHER_REPLY, READ_LINE, REPLIES, VOICE_REPLY
+from bot.text.message_check import CLOSING
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.wechat_api import FakeWeChatAPI
 from tests.support import screenshots

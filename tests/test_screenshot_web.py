@@ -11,8 +11,8 @@ import io
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from bot.message_check import CLOSING
-from bot.screenshot import READ_LINE
+from bot.rasa_server.screenshot import READ_LINE
+from bot.text.message_check import CLOSING
 from tests.support import screenshots
 from tests.support.screenshots import POLICE
 from tests.test_web_page import BOT, USER, browser, site, tab, wait_for_answers  # noqa: F401 - fixtures

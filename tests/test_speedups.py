@@ -15,9 +15,9 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
-from bot import tracker_store
-from bot.action_response_check import ResponseCheck
-from bot.tracker_store import PersistentTrackerStore
+from bot.rasa_server import tracker_store
+from bot.rasa_server.action_response_check import ResponseCheck
+from bot.rasa_server.tracker_store import PersistentTrackerStore
 from tests.conftest import post_json
 from tests.support import servers
 
@@ -185,7 +185,7 @@ def test_kept_and_read_back_conversations_get_the_same_replies_and_rows(workdir,
         action_url,
         endpoints={
             "tracker_store": {
-                "type": "bot.tracker_store.PersistentTrackerStore",
+                "type": "bot.rasa_server.tracker_store.PersistentTrackerStore",
                 "url": f"sqlite:///{workdir / 'plain-tracker.db'}",
                 "keep_in_memory": 0,
             }
@@ -208,7 +208,7 @@ def test_kept_and_read_back_conversations_get_the_same_replies_and_rows(workdir,
 
 
 def test_keyed_knowledge_lookups_are_read_once(database_url, repository):
-    from actions.store import ReadOnceRepository
+    from actions.repository import ReadOnceRepository
     from bot.knowledge import KnowledgeRepository
 
     read_once = ReadOnceRepository(KnowledgeRepository(database_url))

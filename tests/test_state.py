@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot import state
-from bot.lock_store import AtomicRedisLockStore
+from bot.rasa_server import state
+from bot.rasa_server.lock_store import AtomicRedisLockStore
 from deploy import cluster
 
 pytestmark = pytest.mark.skipif(
@@ -192,7 +192,7 @@ def test_built_from_an_endpoint_config_like_rasa_does(redis_server):
 
     port, password = redis_server
     config = EndpointConfig(
-        url="127.0.0.1", type="bot.lock_store.AtomicRedisLockStore", port=str(port), password=password, db=1
+        url="127.0.0.1", type="bot.rasa_server.lock_store.AtomicRedisLockStore", port=str(port), password=password, db=1
     )
     store = LockStore.create(config)
     assert isinstance(store, AtomicRedisLockStore) and store.red.ping()
@@ -224,7 +224,7 @@ def with_redis(monkeypatch, redis_url):
 
 
 def test_rate_limits_are_counted_once_for_all_servers(with_redis):
-    from bot.channels.common import NewConversationLimiter, RateLimiter
+    from bot.rasa_server.channels.common import NewConversationLimiter, RateLimiter
 
     first, second = RateLimiter(3, scope="sender"), RateLimiter(3, scope="sender")
     assert [first.allow("rest:a"), second.allow("rest:a"), first.allow("rest:a"), second.allow("rest:a")] == [
@@ -242,7 +242,7 @@ def test_rate_limits_are_counted_once_for_all_servers(with_redis):
 async def test_wechat_servers_share_buttons_signed_requests_and_messages(with_redis):
     from wechatpy import parse_message
 
-    from bot.channels.wechat import WeChatInput
+    from bot.rasa_server.channels.wechat import WeChatInput
 
     first, second = WeChatInput("token"), WeChatInput("token")
     first._render(
@@ -286,7 +286,7 @@ def test_a_stored_turn_is_found_by_its_message_id_with_its_replies():
     from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.channels.retries import stored_replies
+    from bot.rasa_server.channels.retries import stored_replies
 
     buttons = [{"title": "已经转了钱", "payload": "/lost_money"}]
     tracker = DialogueStateTracker.from_events(

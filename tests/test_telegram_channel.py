@@ -11,9 +11,9 @@ import urllib.request
 import pytest
 from rasa.shared.exceptions import RasaException
 
-from bot.channels.telegram import TelegramInput, TelegramOutput
-from bot.privacy import notice, redact
-from bot.screenshot import OTHER_REPLY, REPLIES, VOICE_REPLY
+from bot.rasa_server.channels.telegram import TelegramInput, TelegramOutput
+from bot.rasa_server.screenshot import OTHER_REPLY, REPLIES, VOICE_REPLY
+from bot.text.privacy import notice, redact
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.support import config
 from tests.support.servers import RasaServer

@@ -26,7 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from wechatpy.crypto import WeChatCrypto
 
-from bot.channels.wechat import MAX_BYTES, MAX_CHARS, WeChatInput, split_text
+from bot.rasa_server.channels.wechat import MAX_BYTES, MAX_CHARS, WeChatInput, split_text
 from tests.fakes.wechat_api import FakeWeChatAPI
 from tests.support import config
 from tests.support.servers import RasaServer

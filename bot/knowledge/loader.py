@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine, make_url
 from bot import settings
 from bot.knowledge.models import MODELS, Entry, GenericSign, Question, ScamType
 from bot.knowledge.tables import TABLES, metadata
-from bot.redflags import detector_ids
+from bot.text.redflags import detector_ids
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _check_signs(generic: list[GenericSign], families: list[ScamType]) -> None:
     for index, sign in enumerate(generic):
         if sign.id not in detector_ids():
             raise KnowledgeDataError(
-                f"{_where(GenericSign, index, sign.id)}: no detector {sign.id!r} in bot/redflags.py"
+                f"{_where(GenericSign, index, sign.id)}: no detector {sign.id!r} in bot/text/redflags.py"
             )
     seen = {sign.id for sign in generic}
     for index, family in enumerate(families):

@@ -180,7 +180,7 @@ class ScamType(Entry):
 
 
 class GenericSign(Entry):
-    """A warning sign of any pasted message, detected by code in bot/redflags.py with the words given here."""
+    """A warning sign of any pasted message, detected by code in bot/text/redflags.py with the words given here."""
 
     file = "message_signs"
 

@@ -152,7 +152,7 @@ class KnowledgeRepository:
         return self._entries(ScamType)
 
     def message_signs(self) -> tuple[GenericSign, ...]:
-        """The generic warning signs of a pasted message, in file order (for `bot.message_check.analyze`)."""
+        """The generic warning signs of a pasted message, in file order (for `bot.text.message_check.analyze`)."""
         return tuple(self._entries(GenericSign))
 
     def question(self, key: str) -> QuestionAnswer | None:

@@ -25,15 +25,15 @@ def api(rasa_url: str, path: str) -> str:
 def channels(telegram_api: str, wechat_api: str) -> dict:
     """credentials.yml with every channel, the third-party APIs at local fakes."""
     return {
-        "bot.channels.rest.RestInput": None,
-        "bot.channels.telegram.TelegramInput": {
+        "bot.rasa_server.channels.rest.RestInput": None,
+        "bot.rasa_server.channels.telegram.TelegramInput": {
             "access_token": TELEGRAM_TOKEN,
             "verify": TELEGRAM_BOT_NAME,
             "webhook_url": TELEGRAM_WEBHOOK_URL,
             "secret_token": TELEGRAM_SECRET,
             "api_base_url": telegram_api,
         },
-        "bot.channels.wechat.WeChatInput": {
+        "bot.rasa_server.channels.wechat.WeChatInput": {
             "token": WECHAT_TOKEN,
             "app_id": WECHAT_APP_ID,
             "app_secret": WECHAT_APP_SECRET,

@@ -127,8 +127,11 @@ class RasaServer:
         self.tracker_db = workdir / f"tracker-{self.port}.db"
         credentials_file = workdir / f"credentials-{self.port}.yml"
         endpoints_file = workdir / f"endpoints-{self.port}.yml"
-        credentials_file.write_text(yaml.safe_dump(credentials or {"bot.channels.rest.RestInput": None}))
-        tracker_store = {"type": "bot.tracker_store.PersistentTrackerStore", "url": f"sqlite:///{self.tracker_db}"}
+        credentials_file.write_text(yaml.safe_dump(credentials or {"bot.rasa_server.channels.rest.RestInput": None}))
+        tracker_store = {
+            "type": "bot.rasa_server.tracker_store.PersistentTrackerStore",
+            "url": f"sqlite:///{self.tracker_db}",
+        }
         endpoints_file.write_text(
             yaml.safe_dump(
                 {"action_endpoint": {"url": action_url}, "tracker_store": tracker_store, **(endpoints or {})}

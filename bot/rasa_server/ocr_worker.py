@@ -1,6 +1,6 @@
 """The OCR worker process: decodes one picture at a time, within caps, and reads its text with RapidOCR.
 
-Started by `bot.screenshot` as `python -m bot.ocr_worker`, at low priority and on one thread, so
+Started by `bot.rasa_server.screenshot` as `python -m bot.rasa_server.ocr_worker`, at low priority and on one thread, so
 that decoding and the model's CPU time never hold up the Rasa server's event loop or its text turns,
 and a picture that takes too long can be killed with its process. Frames on stdin and stdout are a
 4-byte big-endian length and a body: picture bytes in, a JSON object out. Nothing of the picture

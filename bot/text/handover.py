@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.textnorm import to_simplified
+from bot.text.textnorm import to_simplified
 
 _SENTENCES = re.compile(r"[。！？!?；;\n]+")
 _CLAUSES = re.compile(r"[，,、：:…~～]+|\s{2,}")

@@ -25,7 +25,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sanic.request import Request
 
 from bot import settings
-from bot.state import shared
+from bot.rasa_server.state import shared
 
 logger = logging.getLogger(__name__)
 

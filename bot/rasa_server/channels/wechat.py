@@ -5,10 +5,10 @@ safe-mode (AES) crypto. WeChat waits 5 s for a passive reply; when the bot is
 slower than `reply_timeout` the webhook answers "success" and the reply follows
 through the customer-service message API, as do pieces of a long reply beyond the
 first. Retries of a (user, MsgId) share the first delivery's result. User text
-reaches Rasa only through `bot.channels.common.deliver`. Images are fetched by
+reaches Rasa only through `bot.rasa_server.channels.common.deliver`. Images are fetched by
 MediaId from the temporary-media API (`media/get`, as wechatpy's `WeChatMedia.download`,
 with this channel's access token; PicUrl is not fetched, so the server only ever
-downloads from WeChat's API) and read by `bot.screenshot`; voice is answered through
+downloads from WeChat's API) and read by `bot.rasa_server.screenshot`; voice is answered through
 WeChat's own `Recognition` text when the account has it, otherwise with a request for text.
 
 A signed query string is only good for `SIGNATURE_WINDOW` seconds around its
@@ -46,10 +46,9 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from bot import settings
-from bot.channels.common import channel_blueprint, deliver
-from bot.credentials import WECHAT_API
-from bot.screenshot import MAX_IMAGE_BYTES, OTHER_REPLY, REPLIES, VOICE_REPLY, check_screenshot
-from bot.state import MemoryState, local_or_shared, shared
+from bot.rasa_server.channels.common import channel_blueprint, deliver
+from bot.rasa_server.screenshot import MAX_IMAGE_BYTES, OTHER_REPLY, REPLIES, VOICE_REPLY, check_screenshot
+from bot.rasa_server.state import MemoryState, local_or_shared, shared
 
 logger = logging.getLogger(__name__)
 
@@ -243,7 +242,7 @@ class WeChatInput(InputChannel):
             credentials.get("app_id") or "",
             credentials.get("app_secret") or "",
             credentials.get("encoding_aes_key") or "",
-            credentials.get("api_base_url") or WECHAT_API,
+            credentials.get("api_base_url") or settings.WECHAT_API,
             float(credentials.get("reply_timeout") or 4.0),
         )
 
@@ -253,7 +252,7 @@ class WeChatInput(InputChannel):
         app_id: str = "",
         app_secret: str = "",
         encoding_aes_key: str = "",
-        api_base_url: str = WECHAT_API,
+        api_base_url: str = settings.WECHAT_API,
         reply_timeout: float = 4.0,
     ) -> None:
         self.token = token
@@ -445,7 +444,7 @@ class WeChatInput(InputChannel):
         return split_text(self._render(sender, collector.messages))
 
     async def _look(self, sender: str, media_id: str, on_new_message: Callable) -> list[str]:
-        """The bot's reply to a picture: its text read and answered (bot/screenshot.py)."""
+        """The bot's reply to a picture: its text read and answered (bot/rasa_server/screenshot.py)."""
         collector = CollectingOutputChannel()
         try:
             data = await self.api.download_media(media_id, MAX_IMAGE_BYTES)

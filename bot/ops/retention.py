@@ -1,6 +1,6 @@
 """Delete conversations that have been idle for longer than the retention period.
 
-`python -m bot.retention [DAYS]` (or `make retention`) works on the tracker
+`python -m bot.ops.retention [DAYS]` (or `make retention`) works on the tracker
 store at `TRACKER_DB_URL` (default: the SQLite file under var/).
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from bot import settings
-from bot.tracker_store import ensure_sqlite_folder
+from bot.rasa_server.tracker_store import ensure_sqlite_folder
 
 SECONDS_PER_DAY = 86_400
 

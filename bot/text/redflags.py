@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from bot import settings
 from bot.knowledge.models import GenericSign
-from bot.privacy import PLACEHOLDERS
-from bot.textnorm import to_simplified
+from bot.text.privacy import PLACEHOLDERS
+from bot.text.textnorm import to_simplified
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 Fixes over Rasa 3.6's built-in channel: updates must carry Telegram's secret
 header, the aiogram Bot is created inside the server's event loop, getMe is
-called once, and text reaches Rasa only through `bot.channels.common.deliver`.
+called once, and text reaches Rasa only through `bot.rasa_server.channels.common.deliver`.
 Photos and image documents are downloaded through getFile (size-capped) and read
-by `bot.screenshot`; voice and everything else get a short text reply.
+by `bot.rasa_server.screenshot`; voice and everything else get a short text reply.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import channel_blueprint, deliver
-from bot.credentials import TELEGRAM_API
-from bot.screenshot import MAX_IMAGE_BYTES, OTHER_REPLY, REPLIES, VOICE_REPLY, check_screenshot
+from bot.rasa_server.channels.common import channel_blueprint, deliver
+from bot.rasa_server.screenshot import MAX_IMAGE_BYTES, OTHER_REPLY, REPLIES, VOICE_REPLY, check_screenshot
+from bot.settings import TELEGRAM_API
 
 logger = logging.getLogger(__name__)
 

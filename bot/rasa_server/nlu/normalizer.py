@@ -7,8 +7,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.component import StatelessComponent
-from bot.textnorm import to_simplified
+from bot.rasa_server.nlu.component import StatelessComponent
+from bot.text.textnorm import to_simplified
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)

@@ -1,6 +1,6 @@
 """Build Rasa's credentials from the environment: a channel is on only when configured.
 
-`python -m bot.credentials PATH` writes the file `make run` starts Rasa with.
+`python -m bot.ops.credentials PATH` writes the file `make run` starts Rasa with.
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ from typing import Any
 
 import yaml
 
-TELEGRAM_API = "https://api.telegram.org"
-WECHAT_API = "https://api.weixin.qq.com"
+from bot.settings import TELEGRAM_API, WECHAT_API
 
 
 def credentials(env: os._Environ | dict = os.environ) -> dict[str, Any]:
     """REST always; Telegram when TELEGRAM_TOKEN is set; WeChat when WECHAT_TOKEN is set."""
-    out: dict[str, Any] = {"bot.channels.rest.RestInput": None}
+    out: dict[str, Any] = {"bot.rasa_server.channels.rest.RestInput": None}
     if env.get("TELEGRAM_TOKEN"):
-        out["bot.channels.telegram.TelegramInput"] = {
+        out["bot.rasa_server.channels.telegram.TelegramInput"] = {
             "access_token": env["TELEGRAM_TOKEN"],
             "verify": env.get("TELEGRAM_BOT_NAME", ""),
             "webhook_url": env.get("TELEGRAM_WEBHOOK_URL", ""),
@@ -28,7 +27,7 @@ def credentials(env: os._Environ | dict = os.environ) -> dict[str, Any]:
             "api_base_url": env.get("TELEGRAM_API_URL", TELEGRAM_API),
         }
     if env.get("WECHAT_TOKEN"):
-        out["bot.channels.wechat.WeChatInput"] = {
+        out["bot.rasa_server.channels.wechat.WeChatInput"] = {
             "token": env["WECHAT_TOKEN"],
             "app_id": env.get("WECHAT_APP_ID", ""),
             "app_secret": env.get("WECHAT_APP_SECRET", ""),

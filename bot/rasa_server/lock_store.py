@@ -18,7 +18,7 @@ Also: keys carry a hash of the conversation id, not the id itself (a sender id i
 personal data), and a lock key expires with its last ticket, so a server killed mid-turn
 leaves nothing behind in Redis once TICKET_LOCK_LIFETIME has passed.
 
-endpoints.yml: `lock_store: {type: bot.lock_store.AtomicRedisLockStore, url: <host>,
+endpoints.yml: `lock_store: {type: bot.rasa_server.lock_store.AtomicRedisLockStore, url: <host>,
 port: <port>, password: <password>, db: <db>}` (the same keys as Rasa's `type: redis`).
 """
 

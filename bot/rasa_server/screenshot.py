@@ -1,7 +1,7 @@
 """Screenshots from every channel: read the picture's text, then answer it the way pasted text is answered.
 
 People forward a picture of the SMS or chat that worries them, not its text. The picture is read in
-the OCR worker process (`bot.ocr_worker`: one at a time, low priority, size and pixel caps, killed
+the OCR worker process (`bot.rasa_server.ocr_worker`: one at a time, low priority, size and pixel caps, killed
 after OCR_TIMEOUT), so text turns keep their speed. Its text is redacted like any message, shown to
 the person so they can check it, and handed to Rasa as the suspicious-message button
 (`/suspected_scam_call`) with the text in the message's metadata, where `action_give_guidance` reads
@@ -26,9 +26,9 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot import settings
-from bot.channels.common import TOO_FAST_REPLY, RateLimiter, conversation_id, deliver, sender_tag
-from bot.ocr_worker import HEADER
-from bot.privacy import notice, redact
+from bot.rasa_server.channels.common import TOO_FAST_REPLY, RateLimiter, conversation_id, deliver, sender_tag
+from bot.rasa_server.ocr_worker import HEADER
+from bot.text.privacy import notice, redact
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,10 @@ class OcrWorker:
         if self._process is not None and self._process.poll() is None:
             return self._process
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.ocr_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=settings.ROOT
+            [sys.executable, "-m", "bot.rasa_server.ocr_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=settings.ROOT,
         )
         self._process = process
         if self._exchange(process, None, START_TIMEOUT).get("status") != "ready":

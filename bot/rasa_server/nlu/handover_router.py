@@ -2,7 +2,7 @@
 
 DIET reads most such stories right, but a victim's narrative that it takes for a
 suspicious call (or chit-chat) would get "nothing has happened yet" advice. The
-rule in `bot.handover` is deterministic, so it runs last, after the FallbackClassifier
+rule in `bot.text.handover` is deterministic, so it runs last, after the FallbackClassifier
 (whose ambiguity check would otherwise undo it); card and app topics keep their
 intent (their replies deal with a card already given), and the channels add the 110
 line in any case.
@@ -14,8 +14,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.handover import handed_over
-from bot.nlu.component import StatelessComponent
+from bot.rasa_server.nlu.component import StatelessComponent
+from bot.text.handover import handed_over
 
 LOST_MONEY = "lost_money"
 # Intents a handed-over story may be mistaken for; the others already lead to fitting advice.

@@ -14,7 +14,7 @@ import re
 import yaml
 
 from bot import settings
-from bot.textnorm import to_simplified
+from bot.text.textnorm import to_simplified
 
 NLU_ENTITIES = settings.ROOT / "data" / "nlu" / "entities.yml"
 

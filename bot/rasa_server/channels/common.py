@@ -27,12 +27,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings
-from bot.action_response_check import check_action_responses_quickly
-from bot.channels.retries import Attempt
-from bot.handover import handed_over
-from bot.privacy import notice, redact
-from bot.state import MemoryState, local_or_shared
-from bot.textnorm import to_simplified
+from bot.rasa_server.action_response_check import check_action_responses_quickly
+from bot.rasa_server.channels.retries import Attempt
+from bot.rasa_server.state import MemoryState, local_or_shared
+from bot.text.handover import handed_over
+from bot.text.privacy import notice, redact
+from bot.text.textnorm import to_simplified
 
 logger = logging.getLogger(__name__)
 
@@ -272,8 +272,8 @@ async def deliver(
     `sender_id` is the channel's own id (replies go to it); Rasa sees it in the channel's
     namespace. `client` is the caller's address where callers are end users (REST), for
     the per-address limits. `attempt` names a request a load balancer may retry, so a turn
-    already stored is answered again rather than run twice (bot/channels/retries.py).
-    `metadata` is the channels' own (a screenshot's redacted text, bot/screenshot.py), never a caller's.
+    already stored is answered again rather than run twice (bot/rasa_server/channels/retries.py).
+    `metadata` is the channels' own (a screenshot's redacted text, bot/rasa_server/screenshot.py), never a caller's.
     Returns the text Rasa was given, or None if it was refused.
     """
     conversation = conversation_id(input_channel, sender_id)

@@ -1,12 +1,12 @@
 """Rasa's REST channel with validated input, redaction and a reply on every turn.
 
-Registered in credentials.yml as `bot.channels.rest.RestInput`; it keeps the
+Registered in credentials.yml as `bot.rasa_server.channels.rest.RestInput`; it keeps the
 name "rest", so the web page and clients post to /webhooks/rest/webhook.
 `metadata` in a request is ignored: nothing a caller sends besides its text is kept.
 When the text kept differs from the text sent (personal data hidden), the first
 reply carries it as `user_text`, so a client can keep that instead of the original.
 A screenshot is posted as multipart/form-data (`sender`, `image`) to /webhooks/rest/screenshot
-and answered the same way (bot/screenshot.py); like every body, it is capped at 1 MiB.
+and answered the same way (bot/rasa_server/screenshot.py); like every body, it is capped at 1 MiB.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import channel_blueprint, client_address, deliver
-from bot.channels.retries import Attempt
-from bot.screenshot import check_screenshot
+from bot.rasa_server.channels.common import channel_blueprint, client_address, deliver
+from bot.rasa_server.channels.retries import Attempt
+from bot.rasa_server.screenshot import check_screenshot
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Rasa's SQL tracker store, configured by one URL (SQLite file by default, PostgreSQL by URL).
 
-endpoints.yml names it as `type: bot.tracker_store.PersistentTrackerStore`; an
+endpoints.yml names it as `type: bot.rasa_server.tracker_store.PersistentTrackerStore`; an
 explicit `url:` there wins over `TRACKER_DB_URL`.
 
 Rasa's SQLTrackerStore reads a conversation back from the database and replays its events

@@ -15,9 +15,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot import redflags
 from bot.knowledge.models import GenericSign, MessageSign, ScamType
-from bot.redflags import RedFlag
+from bot.text import redflags
+from bot.text.redflags import RedFlag
 
 #: A family is reported when its signs found weigh this much.
 MATCH_WEIGHT = 2

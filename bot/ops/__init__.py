@@ -1,0 +1,1 @@
+"""Operations run from the command line: Rasa's credentials file (`make run`) and retention."""
