@@ -57,7 +57,12 @@ _NEGATED = re.compile(
     r"没|未|别|不要|不能|不会|不用|不想|不敢|不肯|差点|幸好|好在|还好|如果|万一|要是|假如|假设|防止|避免|以免|怎么才能|如何"
     r"|(?:让|叫|要|要求|逼|催|劝|骗|喊)(?:我|俺|你|您|她|他|我们|你们|他们|老人|孩子)"
     r"|请|准备|打算|要不要|能不能|该不该|是否|会不会|可以"
+    # Right before the verb: "我不转了", "说要把钱转到安全账户".
+    r"|不再?$|要$"
 )
+# A caller's claim, not an event: "接到电话说他医保卡被盗刷" (the claim is the scam's opening line).
+_CLAIM = re.compile(r"被(?:盗刷|冻结|扣走|划走)")
+_REPORTED = re.compile(r"(?:电话|短信|消息|通知|对方|客服|骗子)(?:里|上|中)?(?:说|称|讲)")
 # Verbs that name someone else's request or a warning, not an act: "他要我的验证码".
 _NOT_AN_ACT = re.compile(r"^(?:打了?(?:电话|110|96110|120|回去|过来))")
 
@@ -66,7 +71,10 @@ def _clause_hits(clause: str, sentence_names_secret: bool) -> bool:
     for match in _HANDOVER.finditer(clause):
         if _NOT_AN_ACT.match(clause[match.start() :]):
             continue
-        if not _NEGATED.search(clause[: match.start()]):
+        before = clause[: match.start()]
+        if _CLAIM.match(match.group()) and _REPORTED.search(before):
+            continue
+        if not _NEGATED.search(before):
             return True
     if sentence_names_secret:
         told = _TOLD_ALONE.search(clause)
