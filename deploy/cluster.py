@@ -22,29 +22,28 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from deploy.processes import (
+    BIN,
+    MODEL,
+    ROOT,
+    Service,
+    action_server_args,
+    free_port,
+    http_ok,
+    rasa_server_args,
+    started,
+    wait_until,
+)
+
 DEPLOY = ROOT / "deploy"
-MODEL = ROOT / "models" / "fanzha.tar.gz"
-BIN = Path(sys.executable).parent
-START_TIMEOUT = 300  # two Rasa servers loading TensorFlow on two cores
 LOCK_LIFETIME = 20  # seconds a turn may hold its conversation; also how long a dead server's lock lasts
-HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, never a proxy
 DEBIAN_PACKAGES = {"postgres": "postgresql", "redis-server": "redis-server", "nginx": "nginx"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def postgres_bin() -> Path | None:
@@ -64,20 +63,6 @@ def executable(name: str) -> str | None:
 def missing_packages() -> list[str]:
     """Debian packages the cluster needs that are not installed."""
     return [package for name, package in DEBIAN_PACKAGES.items() if executable(name) is None]
-
-
-@dataclasses.dataclass
-class Service:
-    """A process this module started; `log` holds everything it printed."""
-
-    name: str
-    process: subprocess.Popen
-    log: Path
-    url: str = ""
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
 
 
 @dataclasses.dataclass
@@ -131,70 +116,6 @@ def _chown(path: Path, user: str | None) -> None:
     if user is not None and os.geteuid() == 0:
         entry = pwd.getpwnam(user)
         os.chown(path, entry.pw_uid, entry.pw_gid)
-
-
-def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-    """Stop a process this module started (its own process group), then reap it."""
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=timeout)
-
-
-@contextlib.contextmanager
-def started(
-    name: str,
-    args: list[str],
-    log: Path,
-    env: dict | None = None,
-    cwd: Path = ROOT,
-    user: str | None = None,
-    stop_signal: int = signal.SIGTERM,
-) -> Iterator[Service]:
-    """Run `args` in its own session until the block ends."""
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            args,
-            cwd=cwd,
-            env={**os.environ, **(env or {})},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            **_as_owner(user),
-        )
-    try:
-        yield Service(name, process, log)
-    finally:
-        stop(process, stop_signal)
-
-
-def wait_until(ready: Callable[[], bool], services: list[Service], timeout: float = START_TIMEOUT) -> None:
-    """Poll `ready` until it is true; fail with a log tail if a service exits or time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for service in services:
-            if service.process.poll() is not None:
-                raise RuntimeError(
-                    f"{service.name} exited ({service.process.returncode}):\n"
-                    f"{service.log.read_text(errors='replace')[-4000:]}"
-                )
-        with contextlib.suppress(Exception):
-            if ready():
-                return
-        time.sleep(0.3)
-    tails = "\n".join(f"--- {s.name}\n{s.log.read_text(errors='replace')[-2000:]}" for s in services)
-    raise RuntimeError(f"not ready after {timeout} s:\n{tails}")
-
-
-def http_ok(url: str) -> bool:
-    with HTTP.open(url, timeout=3) as response:
-        return response.status == 200
 
 
 @contextlib.contextmanager
@@ -254,7 +175,7 @@ def postgres(workdir: Path) -> Iterator[tuple[Service, str, str]]:
         ]
         # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
         with started(
-            "postgres", args, workdir / "postgres.log", cwd=folder, user=owner, stop_signal=signal.SIGINT
+            "postgres", args, workdir / "postgres.log", cwd=folder, stop_signal=signal.SIGINT, **_as_owner(owner)
         ) as service:
             admin = {"host": "127.0.0.1", "port": port, "user": "postgres", "password": admin_password}
             wait_until(lambda: psycopg2.connect(dbname="postgres", **admin).close() is None, [service], 60)
@@ -410,7 +331,7 @@ def cluster(
         actions = []
         for _ in range(action_servers):
             action_port = free_port()
-            args = [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)]
+            args = action_server_args(action_port)
             service = stack.enter_context(
                 started(
                     f"actions-{action_port}",
@@ -424,21 +345,9 @@ def cluster(
         servers = []
         for _ in range(rasa_servers):
             rasa_port = free_port()
-            args = [
-                str(BIN / "rasa"),
-                "run",
-                "--model",
-                str(model),
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(rasa_port),
-                "--credentials",
-                str(credentials),
-                "--endpoints",
-                str(DEPLOY / "endpoints.yml"),
-                *(["--cors", *cors] if cors else []),
-            ]
+            args = rasa_server_args(
+                model, rasa_port, credentials, DEPLOY / "endpoints.yml", *(["--cors", *cors] if cors else [])
+            )
             service = stack.enter_context(
                 started(f"rasa-{rasa_port}", args, workdir / f"rasa-{rasa_port}.log", rasa_env(shared_env))
             )

@@ -30,7 +30,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -42,12 +41,12 @@ import aiohttp  # noqa: E402
 import yaml  # noqa: E402
 
 from bot.knowledge.loader import build  # noqa: E402
-from deploy import cluster  # noqa: E402
+from deploy import cluster, processes  # noqa: E402
 
 OUT = ROOT / "results" / "bench"
 LOGS = OUT / "logs"
-RASA = str(cluster.BIN / "rasa")
-PYTHON = str(cluster.BIN / "python")
+RASA = str(processes.BIN / "rasa")
+PYTHON = str(processes.BIN / "python")
 LEVELS = ((1, 100), (10, 20), (50, 10))  # (concurrent senders, turns each)
 QUICK_LEVELS = ((1, 10), (10, 4), (50, 2))
 CONVERSATION_TURNS = 10  # a simulated user starts a new conversation every 10 turns
@@ -60,7 +59,7 @@ NO_LIMITS = {  # the bench's users all come from one address; the limits are not
     "RATE_LIMIT_PER_ADDRESS": "1000000",
     "NEW_CONVERSATIONS_PER_MINUTE": "1000000",
 }
-HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
+HTTP = processes.HTTP  # loopback, never a proxy
 
 # Two 10-turn conversations covering every intent; the second walks through the loss form.
 OURS_MESSAGES = [
@@ -156,19 +155,6 @@ def starter_project(tmp: Path) -> tuple[Path, float]:
     return project, seconds
 
 
-def poll(check: Callable[[], Any], process: subprocess.Popen, log: Path, timeout: float) -> Any:
-    """Call `check` every 0.1 s until it returns a value; fail if the process dies or time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited ({process.returncode}):\n{log.read_text()[-4000:]}")
-        try:
-            return check()
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server did not answer in {timeout} s:\n{log.read_text()[-4000:]}")
-
-
 def get(url: str) -> int:
     with HTTP.open(url, timeout=5) as response:
         return response.status
@@ -180,20 +166,6 @@ def post(url: str, sender: str, text: str) -> list[dict]:
     request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
     with HTTP.open(request, timeout=TURN_TIMEOUT) as response:
         return json.load(response)
-
-
-@contextlib.contextmanager
-def launched(args: list[str], cwd: Path, env: dict[str, str], log: Path) -> Iterator[tuple[subprocess.Popen, float]]:
-    """Start a server in its own process group; yields (process, monotonic start time)."""
-    with open(log, "wb") as out:
-        start = time.monotonic()
-        process = subprocess.Popen(
-            args, cwd=cwd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            yield process, start
-        finally:
-            cluster.stop(process)
 
 
 def process_tree(pid: int) -> list[int]:
@@ -299,27 +271,6 @@ def measure_levels(webhook: str, messages: list[str], name: str, levels: tuple) 
     return out
 
 
-def rasa_server_args(model: Path, port: int, workdir: Path, credentials: dict, endpoints: dict) -> list[str]:
-    """Command line of `rasa run` with the given model, channel and endpoints."""
-    credentials_file, endpoints_file = workdir / f"credentials-{port}.yml", workdir / f"endpoints-{port}.yml"
-    credentials_file.write_text(yaml.safe_dump(credentials))
-    endpoints_file.write_text(yaml.safe_dump(endpoints))
-    return [
-        RASA,
-        "run",
-        "--model",
-        str(model),
-        "--interface",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--credentials",
-        str(credentials_file),
-        "--endpoints",
-        str(endpoints_file),
-    ]
-
-
 def bench_server(
     args: list[str],
     cwd: Path,
@@ -332,12 +283,15 @@ def bench_server(
 ) -> dict[str, Any]:
     """Start a Rasa server and measure start-up, memory and the load levels; stops it afterwards."""
     log = LOGS / f"rasa-{name}.log"
-    with launched(args, cwd, env, log) as (process, start):
-        poll(lambda: get(f"{base}/webhooks/rest/"), process, log, START_TIMEOUT)
+    log.unlink(missing_ok=True)
+    start = time.monotonic()
+    with processes.started(f"rasa-{name}", args, log, env, cwd) as service:
+        processes.wait_until(lambda: get(f"{base}/webhooks/rest/"), [service], START_TIMEOUT, interval=0.1)
         listening = time.monotonic() - start
-        poll(lambda: post(f"{base}/webhooks/rest/webhook", f"{name}-probe", messages[0]), process, log, START_TIMEOUT)
+        probe = f"{base}/webhooks/rest/webhook", f"{name}-probe", messages[0]
+        processes.wait_until(lambda: post(*probe) is not None, [service], START_TIMEOUT, interval=0.1)
         result: dict[str, Any] = {"listening_s": listening, "startup_s": time.monotonic() - start}
-        pids = {"rasa": process.pid, **extra_pids}
+        pids = {"rasa": service.pid, **extra_pids}
         result["rss_mib"] = {role: rss_mib(pid) for role, pid in pids.items()}
         result["levels"] = measure_levels(f"{base}/webhooks/rest/webhook", messages, name, levels)
         result["rss_mib_after_run"] = {role: rss_mib(pid) for role, pid in pids.items()}
@@ -346,8 +300,8 @@ def bench_server(
 
 def bench_starter(tmp: Path, project: Path, model: Path, levels: tuple) -> dict[str, Any]:
     """The starter bot's server: stock REST channel, no action server, in-memory tracker store."""
-    port = cluster.free_port()
-    args = rasa_server_args(model, port, tmp, {"rest": None}, {})
+    port = processes.free_port()
+    args = processes.rasa_server_args(model, port, *processes.server_files(tmp, port, {"rest": None}, {}))
     return bench_server(
         args,
         project,
@@ -362,19 +316,22 @@ def bench_starter(tmp: Path, project: Path, model: Path, levels: tuple) -> dict[
 
 def bench_ours(tmp: Path, model: Path, database_url: str, levels: tuple) -> dict[str, Any]:
     """As `make run` deploys it: one action server, one Rasa server, endpoints.yml's SQLite tracker store."""
-    action_port, port = cluster.free_port(), cluster.free_port()
-    action_args = [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)]
+    action_port, port = processes.free_port(), processes.free_port()
     action_env = {"SANIC_HOST": "127.0.0.1", "DATABASE_URL": database_url, "TF_CPP_MIN_LOG_LEVEL": "2"}
     log = LOGS / "actions-ours.log"
-    with launched(action_args, ROOT, action_env, log) as (actions, start):
-        poll(lambda: get(f"http://127.0.0.1:{action_port}/health"), actions, log, START_TIMEOUT)
+    log.unlink(missing_ok=True)
+    start = time.monotonic()
+    with processes.started("actions-ours", processes.action_server_args(action_port), log, action_env) as actions:
+        health = f"http://127.0.0.1:{action_port}/health"
+        processes.wait_until(lambda: get(health), [actions], START_TIMEOUT, interval=0.1)
         action_startup = time.monotonic() - start
         tracker_store = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]
         endpoints = {
             "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
             "tracker_store": {**tracker_store, "url": f"sqlite:///{tmp / 'tracker.db'}"},
         }
-        args = rasa_server_args(model, port, tmp, {"bot.rasa_server.channels.rest.RestInput": None}, endpoints)
+        files = processes.server_files(tmp, port, {"bot.rasa_server.channels.rest.RestInput": None}, endpoints)
+        args = processes.rasa_server_args(model, port, *files)
         result = bench_server(
             args,
             ROOT,
@@ -523,7 +480,7 @@ def run(tmp: Path, quick: bool, with_cluster: bool, trained: Path | None) -> dic
     print("training the starter bot ...", flush=True)
     starter_train, starter_model = train(project, [], tmp / "starter-models", tmp / "starter-cache", "starter")
     if quick or trained:
-        ours_train, ours_model = float("nan"), (trained or cluster.MODEL).resolve()
+        ours_train, ours_model = float("nan"), (trained or processes.MODEL).resolve()
         print(f"  {starter_train:.0f} s; not training ours, using {ours_model}", flush=True)
     else:
         print(f"  {starter_train:.0f} s; training ours ...", flush=True)

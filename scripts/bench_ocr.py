@@ -1,7 +1,7 @@
 """Benchmark screenshot checks: OCR time per screenshot, and whether text turns keep their speed meanwhile.
 
 Starts the action server and a Rasa server (REST, trained models/fanzha.tar.gz) on free ports, then:
-1. OCR alone: the OCR worker (bot/rasa_server/screenshot.py) reads each test screenshot (tests/support/
+1. OCR alone: the OCR worker (bot/rasa_server/screenshot.py) reads each test screenshot (scripts/
    screenshots.py: SMS, chat, payment page) `--rounds` times; p50/p95 per screenshot.
 2. Screenshot turns over REST (upload, OCR, redaction, the analysis): p50/p95.
 3. Text turns (`--senders` users at once) alone, then again while `--pictures` users keep
@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import math
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-import yaml  # noqa: E402
 
 from bot.knowledge.loader import build  # noqa: E402
 from bot.rasa_server.screenshot import OcrService  # noqa: E402
-from tests.support import screenshots  # noqa: E402
+from deploy import processes  # noqa: E402
+from scripts import screenshots  # noqa: E402
 
 OUT = ROOT / "results" / "bench"
-BIN = Path(sys.executable).parent
-MODEL = ROOT / "models" / "fanzha.tar.gz"
+MODEL = processes.MODEL
 START_TIMEOUT = 300
 TURN_TIMEOUT = 180
 NO_LIMITS = {
@@ -69,33 +66,6 @@ def summary(values: list[float]) -> dict[str, float]:
         "p95_ms": percentile(values, 0.95),
         "max_ms": max(values),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not start:\n{log.read_text()[-3000:]}")
-
-
-def start(args: list[str], url: str, log: Path, env: dict[str, str]) -> subprocess.Popen:
-    process = subprocess.Popen(
-        args, cwd=ROOT, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT
-    )
-    wait_until_up(url, process, log)
-    return process
 
 
 def ocr_alone(rounds: int) -> dict[str, Any]:
@@ -203,63 +173,40 @@ def main() -> None:
     }
     print("OCR alone …", flush=True)
     report["ocr_alone"] = ocr_alone(args.rounds)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
         database = f"sqlite:///{work / 'knowledge.db'}"
         build(database)
-        action_port, rasa_port = free_port(), free_port()
-        (work / "credentials.yml").write_text(yaml.safe_dump({"bot.rasa_server.channels.rest.RestInput": None}))
-        (work / "endpoints.yml").write_text(
-            yaml.safe_dump(
-                {
-                    "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
-                    "tracker_store": {
-                        "type": "bot.rasa_server.tracker_store.PersistentTrackerStore",
-                        "url": f"sqlite:///{work / 'tracker.db'}",
-                    },
-                }
+        action_port, rasa_port = processes.free_port(), processes.free_port()
+        endpoints = {
+            "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+            "tracker_store": {
+                "type": "bot.rasa_server.tracker_store.PersistentTrackerStore",
+                "url": f"sqlite:///{work / 'tracker.db'}",
+            },
+        }
+        files = processes.server_files(work, rasa_port, {"bot.rasa_server.channels.rest.RestInput": None}, endpoints)
+        env = {"DATABASE_URL": database, "RASA_TELEMETRY_ENABLED": "false", **NO_LIMITS}
+        stack.enter_context(processes.action_server(work, env, action_port, START_TIMEOUT))
+        rasa = stack.enter_context(
+            processes.server(
+                "rasa",
+                processes.rasa_server_args(MODEL, rasa_port, *files),
+                f"http://127.0.0.1:{rasa_port}/",
+                work / "rasa.log",
+                env,
+                START_TIMEOUT,
             )
         )
-        env = {"DATABASE_URL": database, "SANIC_HOST": "127.0.0.1", "RASA_TELEMETRY_ENABLED": "false", **NO_LIMITS}
-        actions = start(
-            [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-            f"http://127.0.0.1:{action_port}/health",
-            work / "actions.log",
-            env,
+        base = rasa.url
+        print("warm-up …", flush=True)
+        asyncio.run(warm_up(base))
+        print("text turns alone …", flush=True)
+        report["text_alone"] = asyncio.run(text_turns(base, args.senders, args.turns, 0, "alone", args.pause))
+        print("text turns with screenshots …", flush=True)
+        report["text_with_screenshots"] = asyncio.run(
+            text_turns(base, args.senders, args.turns, args.pictures, "mixed", args.pause)
         )
-        rasa = start(
-            [
-                str(BIN / "rasa"),
-                "run",
-                "--model",
-                str(MODEL),
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(rasa_port),
-                "--credentials",
-                str(work / "credentials.yml"),
-                "--endpoints",
-                str(work / "endpoints.yml"),
-            ],
-            f"http://127.0.0.1:{rasa_port}/",
-            work / "rasa.log",
-            env,
-        )
-        base = f"http://127.0.0.1:{rasa_port}"
-        try:
-            print("warm-up …", flush=True)
-            asyncio.run(warm_up(base))
-            print("text turns alone …", flush=True)
-            report["text_alone"] = asyncio.run(text_turns(base, args.senders, args.turns, 0, "alone", args.pause))
-            print("text turns with screenshots …", flush=True)
-            report["text_with_screenshots"] = asyncio.run(
-                text_turns(base, args.senders, args.turns, args.pictures, "mixed", args.pause)
-            )
-        finally:
-            for process in (rasa, actions):
-                process.terminate()
-                process.wait(30)
     (OUT / "ocr.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
     alone, mixed = report["text_alone"]["text"], report["text_with_screenshots"]["text"]
     ocr = report["ocr_alone"]["all"]

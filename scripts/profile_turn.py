@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from deploy import cluster  # noqa: E402
+from deploy import cluster, processes  # noqa: E402
 from scripts.bench import OURS_MESSAGES  # noqa: E402
 
 OUT = ROOT / "results" / "bench"
@@ -213,19 +213,14 @@ def action_server(workdir: Path) -> Iterator[str]:
 
     database_url = f"sqlite:///{workdir / 'knowledge.db'}"
     build(database_url)
-    port = cluster.free_port()
-    args = [str(cluster.BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
-    with cluster.started(
-        "actions", args, workdir / "actions.log", {"SANIC_HOST": "127.0.0.1", "DATABASE_URL": database_url}
-    ) as service:
-        cluster.wait_until(lambda: cluster.http_ok(f"http://127.0.0.1:{port}/health"), [service], 120)
-        yield f"http://127.0.0.1:{port}/webhook"
+    with processes.action_server(workdir, {"DATABASE_URL": database_url}, timeout=120) as service:
+        yield f"{service.url}/webhook"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=10, help="times the two conversations are replayed")
-    parser.add_argument("--model", type=Path, default=cluster.MODEL)
+    parser.add_argument("--model", type=Path, default=processes.MODEL)
     parser.add_argument("--tracker-db-url", default="", help="default: a temporary SQLite file")
     parser.add_argument("--postgres", action="store_true", help="tracker store on a throw-away PostgreSQL")
     parser.add_argument("--cprofile", action="store_true", help="also list the functions with most cumulative time")

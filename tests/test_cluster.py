@@ -25,7 +25,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.rasa_server.channels.common import ESSENTIALS_REPLY, TOO_FAST_REPLY
-from deploy import cluster
+from deploy import cluster, processes
 
 pytestmark = [
     pytest.mark.cluster,
@@ -63,7 +63,7 @@ def exchange(running: cluster.Cluster, body: bytes, timeout: float = 120) -> tup
     """POST to the REST webhook through nginx: (status, nginx's request id, body)."""
     request = urllib.request.Request(running.webhook, data=body, headers={"Content-Type": "application/json"})
     try:
-        with cluster.HTTP.open(request, timeout=timeout) as response:
+        with processes.HTTP.open(request, timeout=timeout) as response:
             return response.status, response.headers.get("X-Request-ID", ""), response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers.get("X-Request-ID", ""), error.read()
@@ -255,7 +255,7 @@ def test_a_retried_turn_that_was_already_stored_is_answered_again_not_run_twice(
             data=body,
             headers={"Content-Type": "application/json", "X-Request-ID": request_id},
         )
-        with cluster.HTTP.open(request, timeout=120) as response:
+        with processes.HTTP.open(request, timeout=120) as response:
             answers.append(json.load(response))
     assert answers[0] and answers[1] == answers[0]
     assert user_texts(stored_events(running, sender)) == [MESSAGES[2]]

@@ -1,6 +1,6 @@
 """Screenshots read with the real OCR worker: what is read, what is refused, and what Rasa is given.
 
-The pictures are drawn by the tests (tests/support/screenshots.py) with a real CJK font.
+The pictures are drawn by the tests (scripts/screenshots.py) with a real CJK font.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from bot.rasa_server import screenshot
 from bot.rasa_server.channels.rest import RestInput
 from bot.rasa_server.screenshot import READ_LINE, REPLIES, SCREENSHOT_PAYLOAD, SCREENSHOT_TEXT, OcrService, Reading
 from bot.text.message_check import analyze
-from tests.support import screenshots
+from scripts import screenshots
+from scripts.screenshots import BANK, PAYMENT, POLICE, SHOP
 from tests.support.channels import StubBot, serve_channel
-from tests.support.screenshots import BANK, PAYMENT, POLICE, SHOP
 
 CARD = "6222021234567890128"  # passes the Luhn check
 

@@ -16,10 +16,10 @@ from PIL import Image
 
 from bot.rasa_server.screenshot import OTHER_REPLY, READ_LINE, REPLIES, VOICE_REPLY
 from bot.text.message_check import CLOSING
+from scripts import screenshots
+from scripts.screenshots import PAYMENT, POLICE, SHOP
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.wechat_api import FakeWeChatAPI
-from tests.support import screenshots
-from tests.support.screenshots import PAYMENT, POLICE, SHOP
 from tests.support.servers import RasaServer
 from tests.test_screenshot import declared_upload
 from tests.test_telegram_channel import message_update, new_chat, post, texts_to

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from bot.rasa_server.screenshot import READ_LINE
 from bot.text.message_check import CLOSING
-from tests.support import screenshots
-from tests.support.screenshots import POLICE
+from scripts import screenshots
+from scripts.screenshots import POLICE
 from tests.test_web_page import BOT, USER, browser, site, tab, wait_for_answers  # noqa: F401 - fixtures
 
 PICTURE_TIMEOUT_MS = 120_000

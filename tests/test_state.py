@@ -14,7 +14,7 @@ import redis
 
 from bot.rasa_server import state
 from bot.rasa_server.lock_store import AtomicRedisLockStore
-from deploy import cluster
+from deploy import cluster, processes
 
 pytestmark = pytest.mark.skipif(
     cluster.executable("redis-server") is None, reason="redis-server is not installed (make test-deps)"
@@ -107,7 +107,7 @@ def test_redis_keys_hide_who_they_are_about(redis_url):
 
 
 def test_redis_down_fails_open(caplog):
-    dead = state.RedisState(f"redis://127.0.0.1:{cluster.free_port()}/0")
+    dead = state.RedisState(f"redis://127.0.0.1:{processes.free_port()}/0")
     assert dead.hit("rate:x", 1, 60) and dead.hit("rate:x", 1, 60)
     assert dead.claim("msg:x", "v", 60) is None and dead.get("msg:x") is None
     assert not dead.touch("msg:x", 60)

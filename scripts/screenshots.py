@@ -1,4 +1,6 @@
-"""Screenshots the tests draw themselves: an SMS, a chat, a payment page, and pictures without text.
+"""Screenshots drawn here rather than stored: an SMS, a chat, a payment page, and pictures without text.
+
+The OCR tests (tests/test_screenshot*.py) and the OCR benchmark (scripts/bench_ocr.py) read them.
 
 The Chinese font is Debian's fonts-noto-cjk (Makefile test-deps), found with fc-match.
 """
