@@ -4,13 +4,53 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = ROOT / "data" / "knowledge"
 #: The platforms' APIs the Telegram and WeChat channels call unless their credentials name another.
 TELEGRAM_API = "https://api.telegram.org"
 WECHAT_API = "https://api.weixin.qq.com"
+
+#: The optional channels' credentials: each key, the environment variable it comes from and its
+#: default (whose type the value gets). A channel is on when its first variable is set.
+TELEGRAM_CREDENTIALS = (
+    ("access_token", "TELEGRAM_TOKEN", ""),
+    ("verify", "TELEGRAM_BOT_NAME", ""),
+    ("webhook_url", "TELEGRAM_WEBHOOK_URL", ""),
+    ("secret_token", "TELEGRAM_SECRET", ""),
+    ("api_base_url", "TELEGRAM_API_URL", TELEGRAM_API),
+)
+WECHAT_CREDENTIALS = (
+    ("token", "WECHAT_TOKEN", ""),
+    ("app_id", "WECHAT_APP_ID", ""),
+    ("app_secret", "WECHAT_APP_SECRET", ""),
+    ("encoding_aes_key", "WECHAT_AES_KEY", ""),
+    ("api_base_url", "WECHAT_API_URL", WECHAT_API),
+    ("reply_timeout", "WECHAT_REPLY_TIMEOUT", 4.0),
+)
+REST_CHANNEL = "bot.rasa_server.channels.rest.RestInput"
+OPTIONAL_CHANNELS = {
+    "bot.rasa_server.channels.telegram.TelegramInput": TELEGRAM_CREDENTIALS,
+    "bot.rasa_server.channels.wechat.WeChatInput": WECHAT_CREDENTIALS,
+}
+
+
+def filled(fields: tuple[tuple[str, str, Any], ...], values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` by credential key, each missing or empty one replaced by its default."""
+    return {key: type(default)(values.get(key) or default) for key, _, default in fields}
+
+
+def channel_credentials(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Rasa's credentials: REST always; Telegram when TELEGRAM_TOKEN is set; WeChat when WECHAT_TOKEN is set."""
+    env = os.environ if env is None else env
+    out: dict[str, Any] = {REST_CHANNEL: None}
+    for channel, fields in OPTIONAL_CHANNELS.items():
+        if env.get(fields[0][1]):
+            out[channel] = filled(fields, {key: env.get(variable) for key, variable, _ in fields})
+    return out
 
 
 def var_dir() -> Path:

@@ -26,9 +26,8 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot import settings
-from bot.rasa_server.channels.common import TOO_FAST_REPLY, RateLimiter, conversation_id, deliver, sender_tag
+from bot.rasa_server.channels.common import TOO_FAST_REPLY, RateLimiter, conversation_id, deliver, redacted, sender_tag
 from bot.rasa_server.ocr_worker import HEADER
-from bot.text.privacy import notice, redact
 
 logger = logging.getLogger(__name__)
 
@@ -192,9 +191,7 @@ async def check_screenshot(
         logger.info("screenshot from sender %s not read: %s", sender_tag(conversation), reading.status)
         await output_channel.send_text_message(sender_id, REPLIES.get(reading.status, REPLIES["busy"]))
         return None
-    redaction = redact(reading.text[:MAX_READ_CHARS])
-    if redaction.kinds:
-        await output_channel.send_text_message(sender_id, notice(redaction.kinds))
+    redaction = await redacted(reading.text[:MAX_READ_CHARS], output_channel, sender_id)
     await output_channel.send_text_message(sender_id, READ_LINE.format(text=redaction.text))
     await deliver(
         on_new_message,

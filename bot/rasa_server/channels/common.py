@@ -20,7 +20,7 @@ from typing import Any
 
 import rasa.core.actions.action
 from rasa.core.actions.action import RemoteAction
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
@@ -31,7 +31,7 @@ from bot.rasa_server.action_response_check import check_action_responses_quickly
 from bot.rasa_server.channels.retries import Attempt
 from bot.rasa_server.state import MemoryState, local_or_shared
 from bot.text.handover import handed_over
-from bot.text.privacy import notice, redact
+from bot.text.privacy import Redaction, notice, redact
 from bot.text.textnorm import to_simplified
 
 logger = logging.getLogger(__name__)
@@ -257,6 +257,14 @@ class _CountingOutput:
         return attribute
 
 
+async def redacted(text: str, output_channel: OutputChannel, sender_id: str) -> Redaction:
+    """`text` redacted (bot/text/privacy.py); the sender is told, kindly, what was hidden and why."""
+    redaction = redact(text)
+    if redaction.kinds:
+        await output_channel.send_text_message(sender_id, notice(redaction.kinds))
+    return redaction
+
+
 async def deliver(
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
     text: str,
@@ -286,9 +294,7 @@ async def deliver(
     if address_refused or not rate_limiter.allow(conversation):
         await output_channel.send_text_message(sender_id, TOO_FAST_REPLY)
         return None
-    redaction = redact(plain_command(text))
-    if redaction.kinds:
-        await output_channel.send_text_message(sender_id, notice(redaction.kinds))
+    redaction = await redacted(plain_command(text), output_channel, sender_id)
     counting = _CountingOutput(output_channel, conversation, sender_id)
     budget = _turn_budget.set(_TurnBudget(settings.action_timeout()))
     try:
@@ -316,3 +322,16 @@ async def deliver(
         logger.warning("handed-over message answered without 110 for sender %s", sender_tag(conversation))
         await output_channel.send_text_message(sender_id, HANDED_OVER_REPLY)
     return redaction.text
+
+
+class ConfiguredInput(InputChannel):
+    """A channel built from its credentials in `bot.settings` (`CREDENTIALS`: key, environment variable,
+    default); the first key is required, the others get their defaults when missing or empty."""
+
+    CREDENTIALS: tuple[tuple[str, str, Any], ...] = ()
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        if not credentials or not credentials.get(cls.CREDENTIALS[0][0]):
+            cls.raise_missing_credentials_exception()
+        return cls(**settings.filled(cls.CREDENTIALS, credentials))

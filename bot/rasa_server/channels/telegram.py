@@ -21,16 +21,16 @@ from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, User
 from aiogram.utils.exceptions import TelegramAPIError
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.telegram import TelegramOutput as RasaTelegramOutput
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.rasa_server.channels.common import channel_blueprint, deliver
+from bot.rasa_server.channels.common import ConfiguredInput, channel_blueprint, deliver
 from bot.rasa_server.screenshot import MAX_IMAGE_BYTES, OTHER_REPLY, REPLIES, VOICE_REPLY, check_screenshot
-from bot.settings import TELEGRAM_API
+from bot.settings import TELEGRAM_API, TELEGRAM_CREDENTIALS
 
 logger = logging.getLogger(__name__)
 
@@ -125,24 +125,14 @@ class TelegramOutput(OutputChannel):
         await RasaTelegramOutput.send_custom_json(self.bot, recipient_id, json_message)
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(ConfiguredInput):
     """Telegram webhook at /webhooks/telegram/webhook, authenticated by a secret header."""
+
+    CREDENTIALS = TELEGRAM_CREDENTIALS
 
     @classmethod
     def name(cls) -> str:
         return "telegram"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        if not credentials or not credentials.get("access_token"):
-            cls.raise_missing_credentials_exception()
-        return cls(
-            credentials["access_token"],
-            credentials.get("verify") or "",
-            credentials.get("webhook_url") or "",
-            credentials.get("secret_token") or "",
-            credentials.get("api_base_url") or TELEGRAM_API,
-        )
 
     def __init__(
         self,

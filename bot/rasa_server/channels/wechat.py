@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -46,7 +46,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from bot import settings
-from bot.rasa_server.channels.common import channel_blueprint, deliver
+from bot.rasa_server.channels.common import ConfiguredInput, channel_blueprint, deliver
 from bot.rasa_server.screenshot import MAX_IMAGE_BYTES, OTHER_REPLY, REPLIES, VOICE_REPLY, check_screenshot
 from bot.rasa_server.state import MemoryState, local_or_shared, shared
 
@@ -226,25 +226,14 @@ class _Answer:
     delivery: str | None = None  # "passive" or "push", decided once
 
 
-class WeChatInput(InputChannel):
+class WeChatInput(ConfiguredInput):
     """WeChat Official Account webhook at /webhooks/wechat/webhook."""
+
+    CREDENTIALS = settings.WECHAT_CREDENTIALS
 
     @classmethod
     def name(cls) -> str:
         return "wechat"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        if not credentials or not credentials.get("token"):
-            cls.raise_missing_credentials_exception()
-        return cls(
-            credentials["token"],
-            credentials.get("app_id") or "",
-            credentials.get("app_secret") or "",
-            credentials.get("encoding_aes_key") or "",
-            credentials.get("api_base_url") or settings.WECHAT_API,
-            float(credentials.get("reply_timeout") or 4.0),
-        )
 
     def __init__(
         self,
