@@ -229,6 +229,16 @@ def test_loader_refuses_a_general_key(tmp_path):
         read(directory)
 
 
+def test_training_importer_reads_the_answers_through_the_loader(tmp_path, monkeypatch):
+    from bot.rasa_server.nlu import importer  # Rasa's importer classes: only this test needs them
+
+    assert importer.question_answers() == {q["key"]: "\n".join(q["answer"]) for q in QUESTIONS}
+    directory = _knowledge_copy(tmp_path, lambda entries: entries[1].pop("answer"))
+    monkeypatch.setattr(importer, "QUESTIONS_FILE", directory / "questions.yml")
+    with pytest.raises(KnowledgeDataError, match=r"^questions\.yml entry 2 \('[a-z_]+/[a-z_]+'\): field 'answer'"):
+        importer.question_answers()
+
+
 # ---------------------------------------------------------------- repository
 
 

@@ -10,22 +10,22 @@ placeholder: their reply is the topic's guidance, never this text.
 
 from __future__ import annotations
 
-import yaml
 from rasa.shared.core.domain import Domain
 from rasa.shared.importers.rasa import RasaFileImporter
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import settings
+from bot.knowledge.loader import read_file
+from bot.knowledge.models import Question
 
 QUESTIONS_FILE = settings.KNOWLEDGE_DIR / "questions.yml"
 GENERAL_KEY = "general"
 
 
 def question_answers() -> dict[str, str]:
-    """Answer text per question key, as written in data/knowledge/questions.yml."""
-    with open(QUESTIONS_FILE, encoding="utf-8") as f:
-        entries = yaml.safe_load(f)["questions"] or []
-    return {entry["key"]: "\n".join(entry["answer"]) for entry in entries}
+    """Answer text per question key, as written in data/knowledge/questions.yml (validated by the
+    knowledge loader with its model, `bot.knowledge.models.Question`: a bad entry names file, entry and field)."""
+    return {question.key: "\n".join(question.answer) for question in read_file(QUESTIONS_FILE, Question)}
 
 
 def retrieval_responses(nlu: TrainingData, answers: dict[str, str]) -> dict[str, list[dict[str, str]]]:
