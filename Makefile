@@ -68,9 +68,9 @@ lint: install
 test: lint install web test-deps knowledge train
 	$(PY) -m pytest
 
-# The unit, channels and integration tests: no trained model, no Rasa server.
+# The unit, channels and integration tests: no trained model, no Rasa server, no real OCR reads or browser.
 test-fast: lint install knowledge
-	$(PY) -m pytest -m "not e2e and not cluster"
+	$(PY) -m pytest -m "not e2e and not cluster and not slow"
 
 # Held-out intent and question figures, confusions, and 5-fold cross-validation (about half an hour).
 eval: install train

@@ -23,12 +23,16 @@ LAYERS = ("unit", "channels", "integration", "e2e", "cluster")
 # makes it e2e, the chat page's browser or static server integration, anything else unit.
 SERVER_FIXTURES = {"action_url", "action_proxy", "rasa", "rasa_url"}
 INTEGRATION_FIXTURES = {"browser", "static_page"}
+# Tests that drive headless Chromium take seconds each: `slow`, in `make test` but not `make test-fast`.
+SLOW_FIXTURES = {"browser"}
 SNIPPETS = pytest.StashKey[Snippets]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Give every test its layer, so `make test-fast` can leave out e2e and cluster."""
+    """Give every test its layer, so `make test-fast` can leave out e2e and cluster (and slow)."""
     for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
         if any(item.get_closest_marker(layer) for layer in LAYERS):
             continue
         fixtures = set(getattr(item, "fixturenames", ()))

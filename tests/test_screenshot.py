@@ -30,6 +30,9 @@ from tests.support.channels import StubBot, serve_channel
 CARD = "6222021234567890128"  # passes the Luhn check
 
 pytestmark = pytest.mark.integration  # the OCR worker is a real subprocess
+# Reading the text of a drawn screenshot takes the worker seconds on two busy cores: those tests are
+# `slow` (in `make test`, not in `make test-fast`); refusals and the blank-picture path stay fast.
+READS_TEXT = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +49,7 @@ def signs(text: str, repository) -> tuple:
     return analysis.family.id if analysis.family else None, {f.id for f in analysis.findings}
 
 
+@READS_TEXT
 @pytest.mark.parametrize(
     "picture, original",
     [
@@ -64,6 +68,7 @@ def test_screenshot_gets_the_analysis_its_text_would(service, repository, pictur
     assert signs(reading.text, repository) == (family, found)
 
 
+@READS_TEXT
 def test_wrapped_lines_of_one_bubble_are_one_line(service) -> None:
     reading = read(service, screenshots.sms("95588", BANK))
     lines = reading.text.split("\n")
@@ -71,6 +76,7 @@ def test_wrapped_lines_of_one_bubble_are_one_line(service) -> None:
     assert any("http://icbc-verify.cn/a" in line and "尊敬的客户" in line for line in lines)
 
 
+@READS_TEXT
 @pytest.mark.parametrize(
     "picture, status",
     [
@@ -95,6 +101,7 @@ def test_huge_png_is_refused_without_decoding(service) -> None:
     assert read(service, out.getvalue()) == Reading("too_large")
 
 
+@READS_TEXT
 def test_huge_jpeg_is_downscaled_and_read(service) -> None:
     """10,000 x 10,000: a JPEG decodes at 1/8 scale, so its large text is still read."""
     image = Image.new("L", (10_000, 10_000), 255)
@@ -106,6 +113,7 @@ def test_huge_jpeg_is_downscaled_and_read(service) -> None:
     assert reading.status == "ok" and "安全账户" in reading.text
 
 
+@READS_TEXT
 def test_a_picture_that_overruns_kills_the_worker_and_the_next_is_read(service, monkeypatch) -> None:
     picture = screenshots.sms("95588", BANK)
     read(service, picture)  # the worker is up
@@ -115,6 +123,7 @@ def test_a_picture_that_overruns_kills_the_worker_and_the_next_is_read(service, 
     assert read(service, picture).status == "ok"
 
 
+@READS_TEXT
 def test_too_many_pictures_at_once_are_asked_to_come_back(service) -> None:
     picture = screenshots.sms("95588", "您的快递已到，请凭取件码领取。")
 
@@ -137,6 +146,7 @@ async def post_picture(url: str, data: bytes, sender: str = "web-picture") -> tu
         return reply.status, await reply.json(content_type=None) if reply.status < 500 else []
 
 
+@READS_TEXT
 def test_rest_gives_rasa_the_redacted_text_as_the_suspicious_message_button(caplog) -> None:
     bot = StubBot("分析")
     caplog.set_level(logging.DEBUG)
