@@ -85,10 +85,11 @@ def intent_only_config(folder: Path) -> Path:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cross-validation", action="store_true", help="also run 5-fold cross-validation")
+    parser.add_argument("--model", default=str(MODEL), help="the trained model to test (default: %(default)s)")
     args = parser.parse_args(argv)
 
     heldout = ROOT / "results" / "nlu"
-    rasa_test_nlu("--model", str(MODEL), "--nlu", "tests/nlu", "--out", str(heldout), "--successes")
+    rasa_test_nlu("--model", args.model, "--nlu", "tests/nlu", "--out", str(heldout), "--successes")
     print_intents("held-out intents (tests/nlu/, never trained on)", heldout)
     print_questions(heldout)
 
