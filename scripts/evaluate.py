@@ -73,9 +73,14 @@ def print_questions(report_dir: Path) -> None:
 
 
 def intent_only_config(folder: Path) -> Path:
-    """config.yml without the ResponseSelector: intents do not depend on it, and it is half of each fold's training."""
+    """config.yml without the ResponseSelector and the features only it reads: intents do not depend on them,
+    and they are half of each fold's training."""
     config = yaml.safe_load((ROOT / "config.yml").read_text())
-    config["pipeline"] = [c for c in config["pipeline"] if c["name"] != "ResponseSelector"]
+    selectors = [c for c in config["pipeline"] if c["name"] == "ResponseSelector"]
+    others = [c for c in config["pipeline"] if c["name"] != "ResponseSelector"]
+    needed = {name for c in others for name in c.get("featurizers", [])}
+    only_selectors = {name for c in selectors for name in c.get("featurizers", [])} - needed
+    config["pipeline"] = [c for c in others if c.get("alias") not in only_selectors]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config-intents.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True))
