@@ -70,3 +70,24 @@ class ActionGiveGuidance(Action):
                 dispatcher.utter_message(text=format_scam_type(scam_type, lead="这很像这类骗局："))
         dispatcher.utter_message(text=format_guidance(repository.guidance(topic)))
         return []
+
+
+class ActionAnswerOffTopic(Action):
+    """Off topic to the classifier; but a pasted message of a known scam family still gets its analysis.
+
+    "明天早上到我办公室来一趟" reads like office small talk to the model, and like the opening of a
+    fake-boss scam to a human adviser: the family's signs in the text decide, not the intent.
+    """
+
+    def name(self) -> str:
+        return "action_answer_off_topic"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        text = user_text(tracker)
+        analysis = analyze(text, repository.scam_types(), repository.message_signs()) if text else None
+        if analysis and analysis.family:
+            dispatcher.utter_message(text=format_analysis(analysis))
+            _offer_steps(dispatcher, "suspected_scam_call")
+        else:
+            dispatcher.utter_message(response="utter_out_of_scope")
+        return []

@@ -7,7 +7,7 @@ import re
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.guidance import ActionGiveGuidance
+from actions.guidance import ActionAnswerOffTopic, ActionGiveGuidance
 from actions.knowledge import ActionAnswerHotline, ActionAnswerLaw, ActionAnswerScamType
 from actions.statistics import OVERVIEW_LINES, ActionAnswerStatistics, format_figures
 from tests.support.trackers import tracker_for
@@ -277,6 +277,23 @@ async def test_own_story_with_a_known_family_still_gets_the_steps(domain, reposi
 async def test_forwarded_message_without_a_link_gets_its_family(domain, message, family):
     reply, _ = await run(ActionGiveGuidance(), tracker_for(message, "suspected_scam_call"), domain)
     assert f"这条消息像【{family}】" in reply and "我没在这条消息里找到" not in reply
+
+
+async def test_off_topic_to_the_model_but_a_known_scam_message_gets_its_analysis(domain):
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerOffTopic().run(
+        dispatcher, tracker_for("明天早上到我办公室来一趟，有事找你。", "out_of_scope"), domain
+    )
+    analysis, offer = dispatcher.messages
+    assert "这条消息像【冒充领导/老板】" in analysis["text"]
+    assert offer["buttons"] == [{"title": "接到可疑电话/短信的完整应对步骤", "payload": "/suspected_scam_call"}]
+
+
+@pytest.mark.parametrize("text", ["你能帮我叫份外卖吗", "今天天气怎么样", "1+1等于几", ""])
+async def test_off_topic_without_a_scam_family_gets_the_off_topic_reply(domain, text):
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerOffTopic().run(dispatcher, tracker_for(text, "out_of_scope"), domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
 
 
 async def test_a_specific_question_is_answered_before_the_steps_are_offered(domain, repository):
