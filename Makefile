@@ -11,7 +11,7 @@ KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml) $(wildcard bot/knowledge/*.p
 # Runtime files (SQLite databases, credentials, logs): FANZHA_VAR_DIR, as bot/settings.py reads it.
 VAR := $(or $(FANZHA_VAR_DIR),var)
 
-.PHONY: install web test-deps cluster-deps knowledge train run cluster shell lint test test-fast eval bench retention clean
+.PHONY: install web test-deps cluster-deps knowledge train run cluster shell lint test test-without-model test-fast eval bench retention clean
 
 .venv/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -65,8 +65,14 @@ lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
-test: lint install web test-deps knowledge train
-	$(PY) -m pytest
+# Training keeps about one core busy, so the tests that need no model run beside it on the
+# other; then the tests of the trained model, the real servers and the cluster.
+test: lint install web test-deps knowledge
+	$(MAKE) --no-print-directory -j2 train test-without-model
+	$(PY) -m pytest -m "e2e or cluster"
+
+test-without-model: install knowledge
+	$(PY) -m pytest -m "not e2e and not cluster"
 
 # The unit, channels and integration tests: no trained model, no Rasa server, no real OCR reads or browser.
 test-fast: lint install knowledge
