@@ -63,14 +63,11 @@ NOT_HANDED_OVER = [
 ]
 
 
-@pytest.mark.parametrize("text", HANDED_OVER)
-def test_fires_when_something_was_handed_over(text):
-    assert handed_over(text)
-
-
-@pytest.mark.parametrize("text", NOT_HANDED_OVER)
-def test_quiet_when_nothing_was_handed_over(text):
-    assert not handed_over(text)
+@pytest.mark.parametrize(
+    ("text", "fires"), [*((text, True) for text in HANDED_OVER), *((text, False) for text in NOT_HANDED_OVER)]
+)
+def test_fires_exactly_when_something_was_handed_over(text, fires):
+    assert bool(handed_over(text)) is fires
 
 
 async def _turn(text: str, reply: str) -> list[str]:

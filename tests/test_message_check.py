@@ -28,361 +28,149 @@ SIGNS = tuple(read_file(bot_settings.KNOWLEDGE_DIR / "message_signs.yml", Generi
 BY_ID = {f.id: f for f in FAMILIES}
 LINK_SIGNS = {"short_link", "ip_link", "lookalike_domain", "unofficial_link"}
 
-# (message, family, sign ids that must be among the signs found)
+# family: {message: the sign ids, space-separated, that must be among the signs found}
+SCAMS_BY_FAMILY = {
+    "impersonate_police": {
+        "我是市公安局刑侦支队的张警官，你的身份证涉嫌一起洗钱案，需要把资金转入安全账户配合资金清查，此案保密，不要告诉家人。": "claims_police accused_of_crime safe_account urgency_secrecy police_and_money",
+        "这里是北京市朝阳区人民检察院，你名下的银行卡涉嫌非法集资，现已对你发出通缉令，请立即添加办案民警QQ配合视频笔录。": "claims_police accused_of_crime remote_investigation",
+        "您好，我是网警，您的微信账号涉嫌违法，请下载会议软件开启屏幕共享，配合我们调查。": "claims_police accused_of_crime screen_sharing",
+        "我是警察，你的帳戶涉嫌洗錢，請把資金轉到安全帳戶，不要告訴家人": "claims_police safe_account urgency_secrecy",
+    },
+    "impersonate_shop_service": {
+        "您好，我是淘宝售后客服，您购买的面霜检测出甲醛超标，我们要给您办理三倍赔偿，请添加客服QQ 2857xxxx 办理理赔。": "claims_shop_service parcel_compensation move_off_platform",
+        "【中通快递】您的包裹在运输中丢失，我们将为您理赔300元，请扫码添加理赔专员企业微信办理。": "parcel_compensation move_off_platform",
+        "您的芝麻信用分不足，无法原路退款，需要您先从备用金里借出5000元验证流水。": "borrow_to_refund",
+        "我是京东客服，您的白条利率过高需要降低，请下载会议软件开启屏幕共享。": "claims_shop_service screen_sharing",
+    },
+    "cancel_service_fee": {
+        "您好，我是支付宝客服，您之前开通了百万保障服务，下个月起每月自动扣费800元，如不关闭将影响个人征信。": "million_coverage deduction_threat",
+        "【抖音】您的直播会员即将到期，将自动续费2000元/年，如需取消请致电客服 400-8123-456。": "unwanted_subscription deduction_threat",
+    },
+    "task_rebate": {
+        "兼职招聘：在家动动手指，给抖音视频点赞就能赚佣金，一单3元，日结，多劳多得，加微信xxx。": "paid_for_clicks easy_daily_income",
+        "恭喜完成前三单任务，第四单为联单任务，需先垫付2000元，完成后返还本金和30%佣金。": "advance_for_rebate upfront_fee",
+    },
+    "fake_investment": {
+        "欢迎加入牛股VIP群，张老师每天带单，内部消息稳赚不赔，下载“鑫盛投资”APP开户入金即送888元。": "insider_tips guaranteed_profit their_platform",
+        "张老师今天推荐的牛股又涨停了，想进内部群跟单的私聊我。": "insider_tips their_platform",
+    },
+    "crypto_investment": {
+        "USDT量化交易项目，日收益3%，躺赚，先在交易所买U转到我给的钱包地址就行。": "crypto_asset crypto_returns buy_coins",
+        "加入我们的比特币挖矿项目，买一台矿机日收益2%，三个月回本。": "crypto_asset crypto_returns",
+    },
+    "romance_scam": {
+        "亲爱的，我发现这个平台有个漏洞，后台数据我都看到了，你先充5000试试，稳赚，我们的未来就靠它了。": "sweet_talk_money platform_loophole future_together",
+        "宝贝，这个博彩平台我有内部数据，你下注多少都能赢，我们结婚的钱就靠它了。": "sweet_talk_money platform_loophole",
+    },
+    "lottery_gambling": {
+        "内部时时彩计划，导师带单，百分百中，今晚已经回血的兄弟扣1，充值下注找我。": "gambling_plan sure_win",
+        "带你玩幸运飞艇，跟着计划倍投，稳赢不亏，充值100起。": "gambling_plan sure_win",
+    },
+    "fake_loan": {
+        "【XX金融】您申请的贷款额度20万已审批通过，无抵押，不看征信，请下载APP完成放款：http://dk-vip.cc/app": "loan_approved easy_loan apk_link",
+        "您的借款审批已通过，但因您填写的银行卡号有误，资金已被冻结，需缴纳解冻金3000元才能放款。": "loan_approved frozen_for_error upfront_fee",
+        "贷款已批，放款前需要刷流水证明还款能力，请先往指定账户转入5000元验资。": "loan_approved frozen_for_error upfront_fee",
+        "您的貸款已審批通過，請先繳納保證金才能放款": "loan_approved upfront_fee",
+    },
+    "credit_card_limit": {
+        "代办大额信用卡，无视征信，黑户也能下卡，额度5-20万，下卡前收取2000元包装费。": "card_service_offer card_fee_first",
+        "您的信用卡提额申请已通过，请下载 https://dwz.cn/Ab3x 客户端激活额度，需缴纳激活费299元": "card_service_offer card_fee_first short_link apk_link upfront_fee",
+    },
+    "impersonate_acquaintance": {
+        "爸，我换号了，这是我的新号码，旧号不用了，存一下哈。": "new_number",
+        "我已变更号码，请及时更新。": "new_number",
+        "爸，我换号了，新号码[手机号]，旧号不用了，有事打这个。": "new_number",
+        "在吗？我是你表哥，手机坏了换了个新微信，最近手头紧，能不能先借我5000块，明天就还。": "new_number avoids_calls urgent_loan",
+        "猜猜我是谁？听不出我的声音了？我是你老同学啊，我现在有点急事，急需2万周转一下。": "guess_who urgent_loan",
+    },
+    "impersonate_leader": {
+        "我是你张总，明天上午来我办公室一趟。": "claims_boss office_summons",
+        "我在开会不方便接电话，你先帮我转30万给这个客户账户，回头财务给你报。": "busy_in_meeting pay_on_behalf",
+    },
+    "family_emergency": {
+        "你儿子在学校打架把人打伤了，现在在派出所，需要马上交5万保释金，不然要拘留。": "relative_in_trouble emergency_money",
+        "妈，我出车祸了，撞了人，对方要私了，急需3万医药费，你先别告诉爸。": "relative_in_trouble emergency_money urgency_secrecy",
+    },
+    "fake_teacher_fee": {
+        "各位家长好，我是三年级二班班主任，本学期资料费每人280元，请扫描群里的二维码缴费，今天之内交齐。": "claims_teacher class_fee private_collect urgency_secrecy",
+        "家长您好，我是王老师，下学期教材费每人350元，加我微信私聊缴费。": "claims_teacher class_fee private_collect",
+    },
+    "game_trading": {
+        "免费领王者荣耀限定皮肤！加我QQ，用你爸爸的手机扫码就能领。": "free_skins parent_phone_pay",
+        "你的账号交易失败，资金已被冻结，需要缴纳500元保证金才能解冻，请到交易平台操作。": "game_trade_trouble upfront_fee",
+        "高价收王者荣耀账号，加我QQ，到交易平台交易，先交200保证金。": "free_skins game_trade_trouble",
+    },
+    "credit_repair": {
+        "您好，我是京东金融客服，您在学生时期开通的京东金条需要注销，否则会影响个人征信。": "cancel_student_loan credit_threat",
+        "专业征信修复，逾期记录、不良记录全部消除，三天见效，收费5000元。": "fix_credit",
+    },
+    "fake_prize": {
+        "恭喜您被《奔跑吧》节目组抽中为场外幸运观众，获得二等奖奖金8万元及苹果电脑一台，领奖需先缴纳个人所得税1600元。": "you_won tv_show pay_to_claim upfront_fee",
+        "恭喜您获得我司周年庆一等奖，奖品为华为手机一部，需先支付88元邮费即可领取。": "you_won pay_to_claim",
+    },
+    "tax_refund_subsidy": {
+        "【国家税务总局】您有一笔个税退税2356元待领取，请于3日内登录 http://www.etax-gov.top 填写银行卡信息办理。": "refund_waiting claim_by_link lookalike_domain",
+        "您好，这里是人社局，您有一笔育儿补贴3600元未领取，请提供银行卡号和收到的验证码，我们为您办理发放。": "refund_waiting claims_government code_or_password_request",
+    },
+    "social_insurance": {
+        "【医保局】您的医保卡因违规套现已被冻结，如非本人操作请联系专员办理解冻，否则将转接公安机关处理。": "card_trouble reactivate_online police_transfer",
+        "【社保中心】您的社保卡已停用，请点击 https://t.cn/A6xk2Pq 重新认证激活。": "card_trouble reactivate_online short_link",
+    },
+    "etc_vehicle": {
+        "【ETC服务】您的ETC认证已失效，为避免影响通行，请点击 http://etc-rz.cn 重新认证。": "etc_trouble reauth_request unofficial_link",
+        "尊敬的车主，您的ETC已被禁用，请致电4008123456联系客服重新认证，逾期将无法使用。": "etc_trouble reauth_request urgency_secrecy",
+        "【交管12123】您有一条交通违法未处理，请访问 12123-wz.cc 查询处理，逾期将影响年审。": "etc_trouble reauth_request unofficial_link",
+    },
+    "points_redeem": {
+        "【中国移动】尊敬的客户，您的积分即将清零，可兑换168元现金红包，请点击 http://10086-jf.cn 领取。": "points_expiring click_to_redeem lookalike_domain",
+        "您的信用卡积分2万分即将过期，回复本短信您的卡号和有效期即可兑换现金。": "points_expiring click_to_redeem",
+    },
+    "impersonate_carrier": {
+        "【中国联通】您的手机号实名认证异常，将于24小时内停机，请点击 http://lt-smrz.com 重新认证。": "sim_suspension unofficial_link urgency_secrecy",
+        "您好，这里是中国电信，您的号码因涉嫌发送诈骗短信即将被停机，按9转人工服务。": "claims_carrier sim_suspension press_key",
+    },
+    "bank_card_frozen": {
+        "【工商银行】尊敬的客户，您的手机银行将于今日停用，请立即登录 www.icbc-security.com 重新认证，否则账户将被冻结。": "account_alarm bank_reauth lookalike_domain urgency_secrecy",
+        "【建设银行】您的U盾证书已过期，请下载最新安全控件完成升级，否则将无法使用网银。": "account_alarm bank_reauth",
+    },
+    "phishing_link": {
+        "您的快递因地址信息有误无法派送，请点击 http://kd-bz.top/x 完善收货信息，并输入银行卡号验证身份。": "link_asks_info alert_with_link unofficial_link",
+        "【XX银行】您的账户存在异常，请点击 http://193.112.4.7/app.apk 下载安全控件并输入验证码": "alert_with_link ip_link apk_link code_or_password_request",
+        "您的身份信息已过期，请登录 www.gjzw-rz.com 完善个人信息，逾期将影响使用。": "link_asks_info alert_with_link unofficial_link",
+    },
+    "ai_deepfake": {
+        "刚才视频你也看到是我了，这边信号不好先挂了，你赶紧把钱转到我发你的账户上。": "video_as_proof cut_short_call",
+        "我是你舅舅，刚刚跟你视频过了你也确认是我本人了，网络不好先挂了，先借我3万应急。": "video_as_proof cut_short_call",
+    },
+    "fake_shopping": {
+        "全新iPhone15内部价只要3999，不走平台，加我微信直接转账，当天发货。": "too_cheap off_platform_payment",
+        "你在闲鱼拍不了的话我发你一个担保交易链接，付款后平台会冻结资金，确认收货再放款。": "fake_escrow",
+    },
+    "flight_change": {
+        "【东方航空】尊敬的旅客，您预订的MU5123航班因机械故障已取消，请致电4008-123-456办理改签，每人可获300元补偿。": "flight_cancelled compensation_offer unofficial_contact",
+        "尊敬的旅客，您购买的明天上午的高铁车次已停运，可办理退票并获得200元补偿，请联系专员 13912345678 办理。": "flight_cancelled compensation_offer unofficial_contact",
+    },
+    "fake_job": {
+        "招聘打字员，在家就能做，月入过万，入职前需缴纳300元培训费和200元服装费。": "too_good_pay job_fee",
+        "柬埔寨高薪招聘客服，月薪2万起，包机票包吃住，无需经验。": "overseas_job too_good_pay",
+    },
+    "card_renting": {
+        "高价收购银行卡、电话卡，一张800元，只是帮忙走账，不会出事。": "buy_accounts money_mule",
+        "兄弟，借你的银行卡用几天走个流水，一天给你500好处费，没风险。": "money_mule easy_commission",
+    },
+    "sextortion": {
+        "你的裸聊视频我已经录下来了，你的通讯录我们也都有，不想身败名裂就转5000，转了就删视频。": "expose_threat lure_video_chat pay_to_delete",
+        "加我好友下载这个聊天软件，我们视频裸聊，美女在线。": "lure_video_chat",
+    },
+    "elderly_health": {
+        "社区健康讲座，免费送鸡蛋，专家现场讲解，我们的磁疗仪器能根治高血压，可以停药。": "free_gift_lure miracle_cure",
+        "投资养老公寓床位，年化收益15%，到期还本，还送免费体检。": "elder_investment free_gift_lure",
+    },
+}
 SCAMS = [
-    # impersonate_police
-    (
-        "我是市公安局刑侦支队的张警官，你的身份证涉嫌一起洗钱案，需要把资金转入安全账户配合资金清查，此案保密，不要告诉家人。",
-        "impersonate_police",
-        {"claims_police", "accused_of_crime", "safe_account", "urgency_secrecy", "police_and_money"},
-    ),
-    (
-        "这里是北京市朝阳区人民检察院，你名下的银行卡涉嫌非法集资，现已对你发出通缉令，请立即添加办案民警QQ配合视频笔录。",
-        "impersonate_police",
-        {"claims_police", "accused_of_crime", "remote_investigation"},
-    ),
-    (
-        "您好，我是网警，您的微信账号涉嫌违法，请下载会议软件开启屏幕共享，配合我们调查。",
-        "impersonate_police",
-        {"claims_police", "accused_of_crime", "screen_sharing"},
-    ),
-    (
-        "我是警察，你的帳戶涉嫌洗錢，請把資金轉到安全帳戶，不要告訴家人",
-        "impersonate_police",
-        {"claims_police", "safe_account", "urgency_secrecy"},
-    ),
-    # impersonate_shop_service
-    (
-        "您好，我是淘宝售后客服，您购买的面霜检测出甲醛超标，我们要给您办理三倍赔偿，请添加客服QQ 2857xxxx 办理理赔。",
-        "impersonate_shop_service",
-        {"claims_shop_service", "parcel_compensation", "move_off_platform"},
-    ),
-    (
-        "【中通快递】您的包裹在运输中丢失，我们将为您理赔300元，请扫码添加理赔专员企业微信办理。",
-        "impersonate_shop_service",
-        {"parcel_compensation", "move_off_platform"},
-    ),
-    (
-        "您的芝麻信用分不足，无法原路退款，需要您先从备用金里借出5000元验证流水。",
-        "impersonate_shop_service",
-        {"borrow_to_refund"},
-    ),
-    (
-        "我是京东客服，您的白条利率过高需要降低，请下载会议软件开启屏幕共享。",
-        "impersonate_shop_service",
-        {"claims_shop_service", "screen_sharing"},
-    ),
-    # cancel_service_fee
-    (
-        "您好，我是支付宝客服，您之前开通了百万保障服务，下个月起每月自动扣费800元，如不关闭将影响个人征信。",
-        "cancel_service_fee",
-        {"million_coverage", "deduction_threat"},
-    ),
-    (
-        "【抖音】您的直播会员即将到期，将自动续费2000元/年，如需取消请致电客服 400-8123-456。",
-        "cancel_service_fee",
-        {"unwanted_subscription", "deduction_threat"},
-    ),
-    # task_rebate
-    (
-        "兼职招聘：在家动动手指，给抖音视频点赞就能赚佣金，一单3元，日结，多劳多得，加微信xxx。",
-        "task_rebate",
-        {"paid_for_clicks", "easy_daily_income"},
-    ),
-    (
-        "恭喜完成前三单任务，第四单为联单任务，需先垫付2000元，完成后返还本金和30%佣金。",
-        "task_rebate",
-        {"advance_for_rebate", "upfront_fee"},
-    ),
-    # fake_investment
-    (
-        "欢迎加入牛股VIP群，张老师每天带单，内部消息稳赚不赔，下载“鑫盛投资”APP开户入金即送888元。",
-        "fake_investment",
-        {"insider_tips", "guaranteed_profit", "their_platform"},
-    ),
-    ("张老师今天推荐的牛股又涨停了，想进内部群跟单的私聊我。", "fake_investment", {"insider_tips", "their_platform"}),
-    # crypto_investment
-    (
-        "USDT量化交易项目，日收益3%，躺赚，先在交易所买U转到我给的钱包地址就行。",
-        "crypto_investment",
-        {"crypto_asset", "crypto_returns", "buy_coins"},
-    ),
-    (
-        "加入我们的比特币挖矿项目，买一台矿机日收益2%，三个月回本。",
-        "crypto_investment",
-        {"crypto_asset", "crypto_returns"},
-    ),
-    # romance_scam
-    (
-        "亲爱的，我发现这个平台有个漏洞，后台数据我都看到了，你先充5000试试，稳赚，我们的未来就靠它了。",
-        "romance_scam",
-        {"sweet_talk_money", "platform_loophole", "future_together"},
-    ),
-    (
-        "宝贝，这个博彩平台我有内部数据，你下注多少都能赢，我们结婚的钱就靠它了。",
-        "romance_scam",
-        {"sweet_talk_money", "platform_loophole"},
-    ),
-    # lottery_gambling
-    (
-        "内部时时彩计划，导师带单，百分百中，今晚已经回血的兄弟扣1，充值下注找我。",
-        "lottery_gambling",
-        {"gambling_plan", "sure_win"},
-    ),
-    ("带你玩幸运飞艇，跟着计划倍投，稳赢不亏，充值100起。", "lottery_gambling", {"gambling_plan", "sure_win"}),
-    # fake_loan
-    (
-        "【XX金融】您申请的贷款额度20万已审批通过，无抵押，不看征信，请下载APP完成放款：http://dk-vip.cc/app",
-        "fake_loan",
-        {"loan_approved", "easy_loan", "apk_link"},
-    ),
-    (
-        "您的借款审批已通过，但因您填写的银行卡号有误，资金已被冻结，需缴纳解冻金3000元才能放款。",
-        "fake_loan",
-        {"loan_approved", "frozen_for_error", "upfront_fee"},
-    ),
-    (
-        "贷款已批，放款前需要刷流水证明还款能力，请先往指定账户转入5000元验资。",
-        "fake_loan",
-        {"loan_approved", "frozen_for_error", "upfront_fee"},
-    ),
-    ("您的貸款已審批通過，請先繳納保證金才能放款", "fake_loan", {"loan_approved", "upfront_fee"}),
-    # credit_card_limit
-    (
-        "代办大额信用卡，无视征信，黑户也能下卡，额度5-20万，下卡前收取2000元包装费。",
-        "credit_card_limit",
-        {"card_service_offer", "card_fee_first"},
-    ),
-    (
-        "您的信用卡提额申请已通过，请下载 https://dwz.cn/Ab3x 客户端激活额度，需缴纳激活费299元",
-        "credit_card_limit",
-        {"card_service_offer", "card_fee_first", "short_link", "apk_link", "upfront_fee"},
-    ),
-    # impersonate_acquaintance
-    ("爸，我换号了，这是我的新号码，旧号不用了，存一下哈。", "impersonate_acquaintance", {"new_number"}),
-    ("我已变更号码，请及时更新。", "impersonate_acquaintance", {"new_number"}),
-    ("爸，我换号了，新号码[手机号]，旧号不用了，有事打这个。", "impersonate_acquaintance", {"new_number"}),
-    (
-        "在吗？我是你表哥，手机坏了换了个新微信，最近手头紧，能不能先借我5000块，明天就还。",
-        "impersonate_acquaintance",
-        {"new_number", "avoids_calls", "urgent_loan"},
-    ),
-    (
-        "猜猜我是谁？听不出我的声音了？我是你老同学啊，我现在有点急事，急需2万周转一下。",
-        "impersonate_acquaintance",
-        {"guess_who", "urgent_loan"},
-    ),
-    # impersonate_leader
-    ("我是你张总，明天上午来我办公室一趟。", "impersonate_leader", {"claims_boss", "office_summons"}),
-    (
-        "我在开会不方便接电话，你先帮我转30万给这个客户账户，回头财务给你报。",
-        "impersonate_leader",
-        {"busy_in_meeting", "pay_on_behalf"},
-    ),
-    # family_emergency
-    (
-        "你儿子在学校打架把人打伤了，现在在派出所，需要马上交5万保释金，不然要拘留。",
-        "family_emergency",
-        {"relative_in_trouble", "emergency_money"},
-    ),
-    (
-        "妈，我出车祸了，撞了人，对方要私了，急需3万医药费，你先别告诉爸。",
-        "family_emergency",
-        {"relative_in_trouble", "emergency_money", "urgency_secrecy"},
-    ),
-    # fake_teacher_fee
-    (
-        "各位家长好，我是三年级二班班主任，本学期资料费每人280元，请扫描群里的二维码缴费，今天之内交齐。",
-        "fake_teacher_fee",
-        {"claims_teacher", "class_fee", "private_collect", "urgency_secrecy"},
-    ),
-    (
-        "家长您好，我是王老师，下学期教材费每人350元，加我微信私聊缴费。",
-        "fake_teacher_fee",
-        {"claims_teacher", "class_fee", "private_collect"},
-    ),
-    # game_trading
-    ("免费领王者荣耀限定皮肤！加我QQ，用你爸爸的手机扫码就能领。", "game_trading", {"free_skins", "parent_phone_pay"}),
-    (
-        "你的账号交易失败，资金已被冻结，需要缴纳500元保证金才能解冻，请到交易平台操作。",
-        "game_trading",
-        {"game_trade_trouble", "upfront_fee"},
-    ),
-    (
-        "高价收王者荣耀账号，加我QQ，到交易平台交易，先交200保证金。",
-        "game_trading",
-        {"free_skins", "game_trade_trouble"},
-    ),
-    # credit_repair
-    (
-        "您好，我是京东金融客服，您在学生时期开通的京东金条需要注销，否则会影响个人征信。",
-        "credit_repair",
-        {"cancel_student_loan", "credit_threat"},
-    ),
-    ("专业征信修复，逾期记录、不良记录全部消除，三天见效，收费5000元。", "credit_repair", {"fix_credit"}),
-    # fake_prize
-    (
-        "恭喜您被《奔跑吧》节目组抽中为场外幸运观众，获得二等奖奖金8万元及苹果电脑一台，领奖需先缴纳个人所得税1600元。",
-        "fake_prize",
-        {"you_won", "tv_show", "pay_to_claim", "upfront_fee"},
-    ),
-    (
-        "恭喜您获得我司周年庆一等奖，奖品为华为手机一部，需先支付88元邮费即可领取。",
-        "fake_prize",
-        {"you_won", "pay_to_claim"},
-    ),
-    # tax_refund_subsidy
-    (
-        "【国家税务总局】您有一笔个税退税2356元待领取，请于3日内登录 http://www.etax-gov.top 填写银行卡信息办理。",
-        "tax_refund_subsidy",
-        {"refund_waiting", "claim_by_link", "lookalike_domain"},
-    ),
-    (
-        "您好，这里是人社局，您有一笔育儿补贴3600元未领取，请提供银行卡号和收到的验证码，我们为您办理发放。",
-        "tax_refund_subsidy",
-        {"refund_waiting", "claims_government", "code_or_password_request"},
-    ),
-    # social_insurance
-    (
-        "【医保局】您的医保卡因违规套现已被冻结，如非本人操作请联系专员办理解冻，否则将转接公安机关处理。",
-        "social_insurance",
-        {"card_trouble", "reactivate_online", "police_transfer"},
-    ),
-    (
-        "【社保中心】您的社保卡已停用，请点击 https://t.cn/A6xk2Pq 重新认证激活。",
-        "social_insurance",
-        {"card_trouble", "reactivate_online", "short_link"},
-    ),
-    # etc_vehicle
-    (
-        "【ETC服务】您的ETC认证已失效，为避免影响通行，请点击 http://etc-rz.cn 重新认证。",
-        "etc_vehicle",
-        {"etc_trouble", "reauth_request", "unofficial_link"},
-    ),
-    (
-        "尊敬的车主，您的ETC已被禁用，请致电4008123456联系客服重新认证，逾期将无法使用。",
-        "etc_vehicle",
-        {"etc_trouble", "reauth_request", "urgency_secrecy"},
-    ),
-    (
-        "【交管12123】您有一条交通违法未处理，请访问 12123-wz.cc 查询处理，逾期将影响年审。",
-        "etc_vehicle",
-        {"etc_trouble", "reauth_request", "unofficial_link"},
-    ),
-    # points_redeem
-    (
-        "【中国移动】尊敬的客户，您的积分即将清零，可兑换168元现金红包，请点击 http://10086-jf.cn 领取。",
-        "points_redeem",
-        {"points_expiring", "click_to_redeem", "lookalike_domain"},
-    ),
-    (
-        "您的信用卡积分2万分即将过期，回复本短信您的卡号和有效期即可兑换现金。",
-        "points_redeem",
-        {"points_expiring", "click_to_redeem"},
-    ),
-    # impersonate_carrier
-    (
-        "【中国联通】您的手机号实名认证异常，将于24小时内停机，请点击 http://lt-smrz.com 重新认证。",
-        "impersonate_carrier",
-        {"sim_suspension", "unofficial_link", "urgency_secrecy"},
-    ),
-    (
-        "您好，这里是中国电信，您的号码因涉嫌发送诈骗短信即将被停机，按9转人工服务。",
-        "impersonate_carrier",
-        {"claims_carrier", "sim_suspension", "press_key"},
-    ),
-    # bank_card_frozen
-    (
-        "【工商银行】尊敬的客户，您的手机银行将于今日停用，请立即登录 www.icbc-security.com 重新认证，否则账户将被冻结。",
-        "bank_card_frozen",
-        {"account_alarm", "bank_reauth", "lookalike_domain", "urgency_secrecy"},
-    ),
-    (
-        "【建设银行】您的U盾证书已过期，请下载最新安全控件完成升级，否则将无法使用网银。",
-        "bank_card_frozen",
-        {"account_alarm", "bank_reauth"},
-    ),
-    # phishing_link
-    (
-        "您的快递因地址信息有误无法派送，请点击 http://kd-bz.top/x 完善收货信息，并输入银行卡号验证身份。",
-        "phishing_link",
-        {"link_asks_info", "alert_with_link", "unofficial_link"},
-    ),
-    (
-        "【XX银行】您的账户存在异常，请点击 http://193.112.4.7/app.apk 下载安全控件并输入验证码",
-        "phishing_link",
-        {"alert_with_link", "ip_link", "apk_link", "code_or_password_request"},
-    ),
-    (
-        "您的身份信息已过期，请登录 www.gjzw-rz.com 完善个人信息，逾期将影响使用。",
-        "phishing_link",
-        {"link_asks_info", "alert_with_link", "unofficial_link"},
-    ),
-    # ai_deepfake
-    (
-        "刚才视频你也看到是我了，这边信号不好先挂了，你赶紧把钱转到我发你的账户上。",
-        "ai_deepfake",
-        {"video_as_proof", "cut_short_call"},
-    ),
-    (
-        "我是你舅舅，刚刚跟你视频过了你也确认是我本人了，网络不好先挂了，先借我3万应急。",
-        "ai_deepfake",
-        {"video_as_proof", "cut_short_call"},
-    ),
-    # fake_shopping
-    (
-        "全新iPhone15内部价只要3999，不走平台，加我微信直接转账，当天发货。",
-        "fake_shopping",
-        {"too_cheap", "off_platform_payment"},
-    ),
-    (
-        "你在闲鱼拍不了的话我发你一个担保交易链接，付款后平台会冻结资金，确认收货再放款。",
-        "fake_shopping",
-        {"fake_escrow"},
-    ),
-    # flight_change
-    (
-        "【东方航空】尊敬的旅客，您预订的MU5123航班因机械故障已取消，请致电4008-123-456办理改签，每人可获300元补偿。",
-        "flight_change",
-        {"flight_cancelled", "compensation_offer", "unofficial_contact"},
-    ),
-    (
-        "尊敬的旅客，您购买的明天上午的高铁车次已停运，可办理退票并获得200元补偿，请联系专员 13912345678 办理。",
-        "flight_change",
-        {"flight_cancelled", "compensation_offer", "unofficial_contact"},
-    ),
-    # fake_job
-    (
-        "招聘打字员，在家就能做，月入过万，入职前需缴纳300元培训费和200元服装费。",
-        "fake_job",
-        {"too_good_pay", "job_fee"},
-    ),
-    ("柬埔寨高薪招聘客服，月薪2万起，包机票包吃住，无需经验。", "fake_job", {"overseas_job", "too_good_pay"}),
-    # card_renting
-    ("高价收购银行卡、电话卡，一张800元，只是帮忙走账，不会出事。", "card_renting", {"buy_accounts", "money_mule"}),
-    (
-        "兄弟，借你的银行卡用几天走个流水，一天给你500好处费，没风险。",
-        "card_renting",
-        {"money_mule", "easy_commission"},
-    ),
-    # sextortion
-    (
-        "你的裸聊视频我已经录下来了，你的通讯录我们也都有，不想身败名裂就转5000，转了就删视频。",
-        "sextortion",
-        {"expose_threat", "lure_video_chat", "pay_to_delete"},
-    ),
-    ("加我好友下载这个聊天软件，我们视频裸聊，美女在线。", "sextortion", {"lure_video_chat"}),
-    # elderly_health
-    (
-        "社区健康讲座，免费送鸡蛋，专家现场讲解，我们的磁疗仪器能根治高血压，可以停药。",
-        "elderly_health",
-        {"free_gift_lure", "miracle_cure"},
-    ),
-    (
-        "投资养老公寓床位，年化收益15%，到期还本，还送免费体检。",
-        "elderly_health",
-        {"elder_investment", "free_gift_lure"},
-    ),
+    (message, family, set(signs.split()))
+    for family, cases in SCAMS_BY_FAMILY.items()
+    for message, signs in cases.items()
 ]
 
 BENIGN = [

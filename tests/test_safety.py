@@ -208,23 +208,19 @@ def test_api_token_and_cors_origins(rasa_url):
 
 @pytest.mark.integration
 def test_run_refuses_a_public_interface_without_a_token():
-    result = subprocess.run(
-        ["bash", "scripts/run.sh"],
-        cwd=servers.ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={"PATH": "/usr/bin:/bin", "FANZHA_HOST": "0.0.0.0"},
-    )
+    def run_on_every_interface(**env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["bash", "scripts/run.sh"],
+            cwd=servers.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={"PATH": "/usr/bin:/bin", "FANZHA_HOST": "0.0.0.0", **env},
+        )
+
+    result = run_on_every_interface()
     assert result.returncode == 2 and "RASA_TOKEN" in result.stderr
-    with_token = subprocess.run(
-        ["bash", "scripts/run.sh"],
-        cwd=servers.ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={"PATH": "/usr/bin:/bin", "FANZHA_HOST": "0.0.0.0", "RASA_TOKEN": "t"},
-    )
+    with_token = run_on_every_interface(RASA_TOKEN="t")
     assert with_token.returncode == 2 and "FANZHA_RASA_URL" in with_token.stderr  # the page needs a real address
 
 

@@ -56,19 +56,21 @@ def user(chat_id: int) -> dict:
     return {"id": chat_id, "is_bot": False, "first_name": "小王", "language_code": "zh-hans"}
 
 
+def chat_message(n: int, chat_id: int, sender: dict, **content) -> dict:
+    """Message `n` of the private chat with the user, from `sender` (the user or the bot)."""
+    return {
+        "message_id": n,
+        "from": sender,
+        "chat": {"id": chat_id, "first_name": "小王", "type": "private"},
+        "date": int(time.time()),
+        **content,
+    }
+
+
 def message_update(chat_id: int, **content) -> dict:
     """A private-chat message Update as Telegram sends it."""
     n = next(_ids)
-    return {
-        "update_id": 512000000 + n,
-        "message": {
-            "message_id": n,
-            "from": user(chat_id),
-            "chat": {"id": chat_id, "first_name": "小王", "type": "private"},
-            "date": int(time.time()),
-            **content,
-        },
-    }
+    return {"update_id": 512000000 + n, "message": chat_message(n, chat_id, user(chat_id), **content)}
 
 
 def text_update(chat_id: int, text: str) -> dict:
@@ -78,18 +80,13 @@ def text_update(chat_id: int, text: str) -> dict:
 def callback_update(chat_id: int, data: str, query_id: str) -> dict:
     """A button press on an earlier bot message."""
     n = next(_ids)
+    bot = {"id": 123456789, "is_bot": True, "first_name": "反诈助手", "username": BOT_NAME}
     return {
         "update_id": 512000000 + n,
         "callback_query": {
             "id": query_id,
             "from": user(chat_id),
-            "message": {
-                "message_id": n,
-                "from": {"id": 123456789, "is_bot": True, "first_name": "反诈助手", "username": BOT_NAME},
-                "chat": {"id": chat_id, "first_name": "小王", "type": "private"},
-                "date": int(time.time()),
-                "text": "您好，我是反诈助手……",
-            },
+            "message": chat_message(n, chat_id, bot, text="您好，我是反诈助手……"),
             "chat_instance": "-3288394582873591245",
             "data": data,
         },

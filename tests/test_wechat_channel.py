@@ -17,6 +17,7 @@ import sqlite3
 import string
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -348,6 +349,13 @@ def impatient_channel(api: FakeWeChatAPI) -> WeChatInput:
     return WeChatInput(TOKEN, APP_ID, APP_SECRET, AES_KEY, api.url, 0.001)
 
 
+@pytest.fixture
+def own_api() -> Iterator[FakeWeChatAPI]:
+    """A fake WeChat API for this test's in-process channel alone (`api` is the Rasa server's)."""
+    with FakeWeChatAPI(APP_ID, APP_SECRET) as fake:
+        yield fake
+
+
 async def say_to(channel: WeChatInput, bot: SlowBot, sender: str, content: str, mid: int | None = None):
     """Post a safe-mode text to the channel as WeChat would."""
     body, params = encrypted_request(text_xml(sender, content, mid))
@@ -355,54 +363,46 @@ async def say_to(channel: WeChatInput, bot: SlowBot, sender: str, content: str, 
 
 
 @pytest.mark.channels
-async def test_slow_reply_is_sent_through_customer_service_api() -> None:
-    bot = SlowBot()
-    with FakeWeChatAPI(APP_ID, APP_SECRET) as slow_api:
-        channel = impatient_channel(slow_api)
-        sender = openid()
-        reply = await say_to(channel, bot, sender, "我被骗了两万怎么办")
-        assert reply.status == 200 and reply.body == b"success"
-        texts = await pushed_until(slow_api, sender, lambda t: len(t) >= 1)
-        assert texts == [answer_to("我被骗了两万怎么办")] and "110" in texts[0]
+async def test_slow_reply_is_sent_through_customer_service_api(own_api: FakeWeChatAPI) -> None:
+    channel, bot, sender = impatient_channel(own_api), SlowBot(), openid()
+    reply = await say_to(channel, bot, sender, "我被骗了两万怎么办")
+    assert reply.status == 200 and reply.body == b"success"
+    texts = await pushed_until(own_api, sender, lambda t: len(t) >= 1)
+    assert texts == [answer_to("我被骗了两万怎么办")] and "110" in texts[0]
 
-        other = openid()
-        assert (await say_to(channel, bot, other, "谢谢")).body == b"success"
-        assert len(await pushed_until(slow_api, other, lambda t: len(t) >= 1)) == 1
-        assert len(slow_api.tokens_issued) == 1  # the token is cached between sends
-        assert slow_api.rejected == []
+    other = openid()
+    assert (await say_to(channel, bot, other, "谢谢")).body == b"success"
+    assert len(await pushed_until(own_api, other, lambda t: len(t) >= 1)) == 1
+    assert len(own_api.tokens_issued) == 1  # the token is cached between sends
+    assert own_api.rejected == []
 
 
 @pytest.mark.channels
-async def test_expired_token_is_refreshed_once_and_send_retried() -> None:
-    bot = SlowBot()
-    with FakeWeChatAPI(APP_ID, APP_SECRET) as slow_api:
-        channel = impatient_channel(slow_api)
-        sender = openid()
-        await say_to(channel, bot, sender, "你好")
-        assert len(await pushed_until(slow_api, sender, lambda t: len(t) >= 1)) == 1
-        issued = len(slow_api.tokens_issued)
+async def test_expired_token_is_refreshed_once_and_send_retried(own_api: FakeWeChatAPI) -> None:
+    channel, bot, sender = impatient_channel(own_api), SlowBot(), openid()
+    await say_to(channel, bot, sender, "你好")
+    assert len(await pushed_until(own_api, sender, lambda t: len(t) >= 1)) == 1
+    issued = len(own_api.tokens_issued)
 
-        slow_api.expire_token()
-        assert (await say_to(channel, bot, sender, "有人让我把银行卡借给他用")).body == b"success"
-        texts = await pushed_until(slow_api, sender, lambda t: len(t) >= 2)
-        assert len(texts) == 2 and texts[1] == answer_to("有人让我把银行卡借给他用")
-        assert [r.errcode for r in slow_api.rejected] == [42001]
-        assert len(slow_api.tokens_issued) == issued + 1
-        assert slow_api.messages[-1].access_token == slow_api.tokens_issued[-1]
+    own_api.expire_token()
+    assert (await say_to(channel, bot, sender, "有人让我把银行卡借给他用")).body == b"success"
+    texts = await pushed_until(own_api, sender, lambda t: len(t) >= 2)
+    assert len(texts) == 2 and texts[1] == answer_to("有人让我把银行卡借给他用")
+    assert [r.errcode for r in own_api.rejected] == [42001]
+    assert len(own_api.tokens_issued) == issued + 1
+    assert own_api.messages[-1].access_token == own_api.tokens_issued[-1]
 
 
 @pytest.mark.channels
-async def test_retry_of_a_pushed_reply_is_not_answered_twice() -> None:
-    bot = SlowBot()
-    with FakeWeChatAPI(APP_ID, APP_SECRET) as slow_api:
-        channel = impatient_channel(slow_api)
-        sender, mid = openid(), msg_id()
-        assert (await say_to(channel, bot, sender, "谢谢", mid)).body == b"success"
-        assert len(await pushed_until(slow_api, sender, lambda t: len(t) >= 1)) == 1
-        assert (await say_to(channel, bot, sender, "谢谢", mid)).body == b"success"
-        await asyncio.sleep(1)
-        assert len(slow_api.texts_for(sender)) == 1
-        assert bot.seen == ["谢谢"]
+async def test_retry_of_a_pushed_reply_is_not_answered_twice(own_api: FakeWeChatAPI) -> None:
+    channel, bot = impatient_channel(own_api), SlowBot()
+    sender, mid = openid(), msg_id()
+    assert (await say_to(channel, bot, sender, "谢谢", mid)).body == b"success"
+    assert len(await pushed_until(own_api, sender, lambda t: len(t) >= 1)) == 1
+    assert (await say_to(channel, bot, sender, "谢谢", mid)).body == b"success"
+    await asyncio.sleep(1)
+    assert len(own_api.texts_for(sender)) == 1
+    assert bot.seen == ["谢谢"]
 
 
 # --- long replies (the channel in-process, with a bot that talks a lot) ----------------------
@@ -435,14 +435,13 @@ def assert_within_limits(pieces: list[str]) -> None:
 
 
 @pytest.mark.channels
-async def test_long_reply_is_split_at_line_breaks() -> None:
+async def test_long_reply_is_split_at_line_breaks(own_api: FakeWeChatAPI) -> None:
     long_text = "\n".join(f"第{i}条：接到自称客服的电话，不要转账，不要说验证码，先挂断再核实。" for i in range(1, 61))
     assert len(long_text) > 3 * MAX_CHARS
-    with FakeWeChatAPI(APP_ID, APP_SECRET) as api:
-        channel = WeChatInput(TOKEN, APP_ID, APP_SECRET, "", api.url, 4.0)
-        sender = openid()
-        first = await reply_with(channel, sender, long_text)
-        rest = await pushed_until(api, sender, lambda t: "\n".join([first, *t]) == long_text)
+    channel = WeChatInput(TOKEN, APP_ID, APP_SECRET, "", own_api.url, 4.0)
+    sender = openid()
+    first = await reply_with(channel, sender, long_text)
+    rest = await pushed_until(own_api, sender, lambda t: "\n".join([first, *t]) == long_text)
     assert len(rest) >= 3
     assert_within_limits([first, *rest])
     assert "\n".join([first, *rest]) == long_text  # every piece ends at a line break
@@ -452,24 +451,22 @@ async def test_long_reply_is_split_at_line_breaks() -> None:
 
 
 @pytest.mark.channels
-async def test_long_line_without_breaks_is_cut_by_bytes_too() -> None:
+async def test_long_line_without_breaks_is_cut_by_bytes_too(own_api: FakeWeChatAPI) -> None:
     line = "骗" * 700 + "😀" * 700  # 4-byte characters: the 2048-byte limit applies before 600 chars
-    with FakeWeChatAPI(APP_ID, APP_SECRET) as api:
-        channel = WeChatInput(TOKEN, APP_ID, APP_SECRET, "", api.url, 4.0)
-        sender = openid()
-        first = await reply_with(channel, sender, line)
-        rest = await pushed_until(api, sender, lambda t: first + "".join(t) == line)
+    channel = WeChatInput(TOKEN, APP_ID, APP_SECRET, "", own_api.url, 4.0)
+    sender = openid()
+    first = await reply_with(channel, sender, line)
+    rest = await pushed_until(own_api, sender, lambda t: first + "".join(t) == line)
     assert_within_limits([first, *rest])
     assert first + "".join(rest) == line
 
 
 @pytest.mark.channels
-async def test_several_bot_messages_are_joined_into_one_passive_reply() -> None:
-    with FakeWeChatAPI(APP_ID, APP_SECRET) as api:
-        channel = WeChatInput(TOKEN, APP_ID, APP_SECRET, "", api.url, 4.0)
-        content = await reply_with(channel, openid(), "先别转账。", "马上打110。")
-        assert content == "先别转账。\n\n马上打110。"
-        assert api.messages == []
+async def test_several_bot_messages_are_joined_into_one_passive_reply(own_api: FakeWeChatAPI) -> None:
+    channel = WeChatInput(TOKEN, APP_ID, APP_SECRET, "", own_api.url, 4.0)
+    content = await reply_with(channel, openid(), "先别转账。", "马上打110。")
+    assert content == "先别转账。\n\n马上打110。"
+    assert own_api.messages == []
 
 
 # --- replay and impersonation (the channel in-process, with a stub bot) ------------------------

@@ -110,13 +110,19 @@ class FakeWeChatAPI(BackgroundServer):
             self.tokens_issued.append(token)
         return web.json_response({"access_token": token, "expires_in": self.expires_in})
 
+    def _refusal(self, token: str) -> web.Response | None:
+        """The error a call with `token` gets, recorded in `rejected`; None when the token is valid."""
+        with self._lock:
+            if token == self._current and not self._expired:
+                return None
+            errcode = EXPIRED_TOKEN if token == self._current else INVALID_CREDENTIAL
+            self._rejected.append(Rejected(errcode, token))
+        return _error(errcode, "access_token expired" if errcode == EXPIRED_TOKEN else "invalid credential")
+
     async def _send(self, request: web.Request) -> web.Response:
         token = request.query.get("access_token", "")
-        with self._lock:
-            if token != self._current or self._expired:
-                errcode = EXPIRED_TOKEN if token == self._current else INVALID_CREDENTIAL
-                self._rejected.append(Rejected(errcode, token))
-                return _error(errcode, "access_token expired" if errcode == EXPIRED_TOKEN else "invalid credential")
+        if (refusal := self._refusal(token)) is not None:
+            return refusal
         try:
             payload = json.loads((await request.read()).decode("utf-8"))
             touser, content = payload["touser"], payload["text"]["content"]
@@ -134,11 +140,8 @@ class FakeWeChatAPI(BackgroundServer):
 
     async def _media_get(self, request: web.Request) -> web.Response:
         token = request.query.get("access_token", "")
-        with self._lock:
-            if token != self._current or self._expired:
-                errcode = EXPIRED_TOKEN if token == self._current else INVALID_CREDENTIAL
-                self._rejected.append(Rejected(errcode, token))
-                return _error(errcode, "invalid credential")
+        if (refusal := self._refusal(token)) is not None:
+            return refusal
         media_id = request.query.get("media_id", "")
         if media_id not in self._media:
             return _error(40007, "invalid media_id")
