@@ -6,7 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import format_scam_type
-from actions.questions import asked_question, format_question
+from actions.questions import MIN_CONFIDENCE, MIN_CONFIDENCE_OVER_ANALYSIS, asked_question, format_question
 from actions.repository import repository
 from actions.tracker import user_text
 from bot.knowledge.models import Guidance
@@ -50,14 +50,15 @@ class ActionGiveGuidance(Action):
         topic = intent if intent in CHECKLIST_OFFER else "suspected_scam_call"
         picture = ((tracker.latest_message or {}).get("metadata") or {}).get("screenshot_text")
         text = picture if isinstance(picture, str) else user_text(tracker)
-        key = None if picture else asked_question(tracker, topic)
+        families = repository.scam_types()
+        analysis = analyze(text, families, repository.message_signs()) if text else None
+        gate = MIN_CONFIDENCE_OVER_ANALYSIS if analysis and analysis.family else MIN_CONFIDENCE
+        key = None if picture else asked_question(tracker, topic, gate)
         answer = repository.question(key) if key else None
         if answer:
             dispatcher.utter_message(text=format_question(answer))
             _offer_steps(dispatcher, topic)
             return []
-        families = repository.scam_types()
-        analysis = analyze(text, families, repository.message_signs()) if text else None
         forwarded = bool(picture) or looks_forwarded(text)
         if analysis and (forwarded or analysis.family or analysis.findings):
             dispatcher.utter_message(text=format_analysis(analysis))
@@ -73,10 +74,11 @@ class ActionGiveGuidance(Action):
 
 
 class ActionAnswerOffTopic(Action):
-    """Off topic to the classifier; but a pasted message of a known scam family still gets its analysis.
+    """Off topic or unclear to the classifier; but a pasted message of a known scam family still gets its analysis.
 
     "明天早上到我办公室来一趟" reads like office small talk to the model, and like the opening of a
     fake-boss scam to a human adviser: the family's signs in the text decide, not the intent.
+    Without a family, off-topic gets the off-topic reply and an unclear message the ask-again one.
     """
 
     def name(self) -> str:
@@ -89,5 +91,6 @@ class ActionAnswerOffTopic(Action):
             dispatcher.utter_message(text=format_analysis(analysis))
             _offer_steps(dispatcher, "suspected_scam_call")
         else:
-            dispatcher.utter_message(response="utter_out_of_scope")
+            intent = (tracker.latest_message.get("intent") or {}).get("name")
+            dispatcher.utter_message(response="utter_out_of_scope" if intent == "out_of_scope" else "utter_default")
         return []

@@ -12,9 +12,12 @@ GENERAL = "general"
 # Below this the ResponseSelector is guessing; the topic's general reply is the safer answer.
 # The selector spreads its confidence over 68 keys, so a clear first choice often scores 0.3-0.5.
 MIN_CONFIDENCE = 0.3
+# When the message itself carries a scam family's signs (a pasted SMS), the analysis of it is
+# the better answer unless the selector is sure a specific question was asked.
+MIN_CONFIDENCE_OVER_ANALYSIS = 0.5
 
 
-def asked_question(tracker: Tracker, topic: str) -> str | None:
+def asked_question(tracker: Tracker, topic: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:
     """The retrieval key of the specific question asked in the latest message, if one stands out.
 
     The selector ranks keys of every topic; only this topic's best key counts, and only
@@ -25,7 +28,7 @@ def asked_question(tracker: Tracker, topic: str) -> str | None:
     best = next((r for r in ranking if str(r.get("intent_response_key", "")).startswith(f"{topic}/")), None)
     if not best or best["intent_response_key"] == f"{topic}/{GENERAL}":
         return None
-    return best["intent_response_key"] if best.get("confidence", 0) >= MIN_CONFIDENCE else None
+    return best["intent_response_key"] if best.get("confidence", 0) >= min_confidence else None
 
 
 def format_question(qa: QuestionAnswer) -> str:

@@ -290,10 +290,27 @@ async def test_off_topic_to_the_model_but_a_known_scam_message_gets_its_analysis
 
 
 @pytest.mark.parametrize("text", ["你能帮我叫份外卖吗", "今天天气怎么样", "1+1等于几", ""])
-async def test_off_topic_without_a_scam_family_gets_the_off_topic_reply(domain, text):
+@pytest.mark.parametrize(
+    ("intent", "response"), [("out_of_scope", "utter_out_of_scope"), ("nlu_fallback", "utter_default")]
+)
+async def test_no_scam_family_gets_the_off_topic_or_ask_again_reply(domain, text, intent, response):
     dispatcher = CollectingDispatcher()
-    await ActionAnswerOffTopic().run(dispatcher, tracker_for(text, "out_of_scope"), domain)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+    await ActionAnswerOffTopic().run(dispatcher, tracker_for(text, intent), domain)
+    assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+POLICE_SMS = "我是市公安局刑侦支队的张警官，你的身份证涉嫌一起洗钱案，需要把资金转入安全账户配合资金清查，此案保密。"
+
+
+@pytest.mark.parametrize(("confidence", "answered"), [(0.35, False), (0.6, True)])
+async def test_a_pasted_scam_message_gets_its_analysis_unless_a_question_is_clear(
+    domain, repository, confidence, answered
+):
+    key = "suspected_scam_call/verify_police"
+    tracker = tracker_for(POLICE_SMS, "suspected_scam_call", question=(key, confidence))
+    reply, _ = await run(ActionGiveGuidance(), tracker, domain)
+    assert reply.startswith(repository.question(key).answer[0]) is answered
+    assert ("这条消息像【冒充公检法】" in reply) is not answered
 
 
 async def test_a_specific_question_is_answered_before_the_steps_are_offered(domain, repository):

@@ -50,14 +50,12 @@ def known_false_positives() -> set[str]:
     - utter_ask_<slot> of form slots: the form asks them, the validator calls them unused.
     - utter_<topic> of retrieval intents: Rasa creates them; our actions answer instead.
     - the retrieval intents "duplicated": Rasa merges them into the domain a second time itself.
-    - responses a custom action utters by name (`response="utter_…"` in actions/).
+    - responses a custom action utters by name (an "utter_…" string in actions/).
     """
     d = domain()
     forms = {f"utter_ask_{slot}" for form in d["forms"].values() for slot in form["required_slots"]}
     by_actions = {
-        name
-        for path in (ROOT / "actions").glob("*.py")
-        for name in re.findall(r'response="(utter_\w+)"', path.read_text())
+        name for path in (ROOT / "actions").glob("*.py") for name in re.findall(r'"(utter_\w+)"', path.read_text())
     }
     unused = {
         f"The utterance '{name}' is not used in any story or rule."
