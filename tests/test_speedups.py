@@ -174,12 +174,13 @@ def replies(url: str, sender: str, message: str) -> list[str]:
     return [reply.get("text", "") for reply in answer]
 
 
-def test_kept_and_read_back_conversations_get_the_same_replies_and_rows(workdir, action_url):
-    """Two servers with the trained model, one reading every turn back from SQLite: the bench's
-    conversations (including the lost-money walk-through) get the same replies and stored rows."""
+def test_kept_and_read_back_conversations_get_the_same_replies_and_rows(workdir, action_url, rasa):
+    """The session's server (conversations kept in memory) and one reading every turn back from
+    SQLite: the bench's conversations (including the lost-money walk-through) get the same
+    replies and stored rows."""
     from scripts.bench import OURS_MESSAGES
 
-    kept = servers.RasaServer(workdir, action_url)
+    kept = rasa
     plain = servers.RasaServer(
         workdir,
         action_url,
@@ -192,7 +193,7 @@ def test_kept_and_read_back_conversations_get_the_same_replies_and_rows(workdir,
         },
     )
     sender = uuid.uuid4().hex
-    with kept, plain:
+    with plain:
         for message in OURS_MESSAGES:
             assert replies(kept.url, sender, message) == replies(plain.url, sender, message), message
 
