@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.knowledge import format_scam_type
 from actions.questions import MIN_CONFIDENCE, MIN_CONFIDENCE_OVER_ANALYSIS, asked_question, format_question
 from actions.repository import repository
-from actions.tracker import user_text
+from actions.tracker import latest_intent, user_text
 from bot.knowledge.models import Guidance
 from bot.replies.lists import numbered_lines
 from bot.text.message_check import analyze, format_analysis, looks_forwarded
@@ -35,6 +35,9 @@ def format_guidance(g: Guidance) -> str:
 class ActionGiveGuidance(Action):
     """The specific question's answer if one was asked; else what the message shows, then ordered steps.
 
+    A message that carries a scam family's signs needs a surer selector for its specific
+    answer (`MIN_CONFIDENCE_OVER_ANALYSIS`): a pasted SMS is better answered by its analysis.
+
     A pasted message, or any text with signs in it, gets the analysis (family, signs found,
     what to do); when it was forwarded and its family is known, the topic's full steps are
     offered rather than repeated. A person's own story that names no family may still match
@@ -46,7 +49,7 @@ class ActionGiveGuidance(Action):
         return "action_give_guidance"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         topic = intent if intent in CHECKLIST_OFFER else "suspected_scam_call"
         picture = ((tracker.latest_message or {}).get("metadata") or {}).get("screenshot_text")
         text = picture if isinstance(picture, str) else user_text(tracker)
@@ -91,6 +94,6 @@ class ActionAnswerOffTopic(Action):
             dispatcher.utter_message(text=format_analysis(analysis))
             _offer_steps(dispatcher, "suspected_scam_call")
         else:
-            intent = (tracker.latest_message.get("intent") or {}).get("name")
+            intent = latest_intent(tracker)
             dispatcher.utter_message(response="utter_out_of_scope" if intent == "out_of_scope" else "utter_default")
         return []

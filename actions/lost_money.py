@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.guidance import format_guidance
 from actions.questions import asked_question, format_question
 from actions.repository import repository
-from actions.tracker import latest_entity, user_text
+from actions.tracker import latest_entity, latest_intent, user_text
 from bot.knowledge.models import Guidance
 from bot.replies import loss_report
 from bot.replies.lists import numbered_lines
@@ -93,7 +93,7 @@ class ValidateLostMoneyForm(FormValidationAction):
         if tracker.get_slot("requested_slot") != slot:
             return None
         text = user_text(tracker)
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         if not text or loss_report.is_stop(text):
             return None
         if loss_report.is_skip(text):

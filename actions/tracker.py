@@ -14,3 +14,8 @@ def user_text(tracker: Tracker) -> str:
 def latest_entity(tracker: Tracker, name: str) -> str | None:
     """The first value of entity `name` in the latest message, if any."""
     return next(tracker.get_latest_entity_values(name), None)
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """The intent the NLU gave the latest user message."""
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
