@@ -11,7 +11,7 @@ from actions.repository import repository
 from actions.tracker import latest_intent, user_text
 from bot.knowledge.models import Guidance
 from bot.replies.lists import numbered_lines
-from bot.text.message_check import analyze, format_analysis, looks_forwarded
+from bot.text.message_check import Analysis, analyze, format_analysis, looks_forwarded
 from bot.text.scam_types import recognize
 
 # After a specific answer, the topic's full steps are one tap away.
@@ -26,6 +26,11 @@ def _offer_steps(dispatcher: CollectingDispatcher, topic: str) -> None:
     dispatcher.utter_message(
         text="还想看完整的应对步骤吗？", buttons=[{"title": CHECKLIST_OFFER[topic], "payload": f"/{topic}"}]
     )
+
+
+def _analysis(text: str) -> Analysis | None:
+    """The message check of `text` against the store's scam families and signs (None for no text)."""
+    return analyze(text, repository.scam_types(), repository.message_signs()) if text else None
 
 
 def format_guidance(g: Guidance) -> str:
@@ -53,8 +58,7 @@ class ActionGiveGuidance(Action):
         topic = intent if intent in CHECKLIST_OFFER else "suspected_scam_call"
         picture = ((tracker.latest_message or {}).get("metadata") or {}).get("screenshot_text")
         text = picture if isinstance(picture, str) else user_text(tracker)
-        families = repository.scam_types()
-        analysis = analyze(text, families, repository.message_signs()) if text else None
+        analysis = _analysis(text)
         gate = MIN_CONFIDENCE_OVER_ANALYSIS if analysis and analysis.family else MIN_CONFIDENCE
         key = None if picture else asked_question(tracker, topic, gate)
         answer = repository.question(key) if key else None
@@ -70,7 +74,7 @@ class ActionGiveGuidance(Action):
                 _offer_steps(dispatcher, topic)
                 return []
         elif topic == "suspected_scam_call":
-            for scam_type in recognize(text, families, limit=1):
+            for scam_type in recognize(text, repository.scam_types(), limit=1):
                 dispatcher.utter_message(text=format_scam_type(scam_type, lead="这很像这类骗局："))
         dispatcher.utter_message(text=format_guidance(repository.guidance(topic)))
         return []
@@ -89,7 +93,7 @@ class ActionAnswerOffTopic(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         text = user_text(tracker)
-        analysis = analyze(text, repository.scam_types(), repository.message_signs()) if text else None
+        analysis = _analysis(text)
         if analysis and analysis.family:
             dispatcher.utter_message(text=format_analysis(analysis))
             _offer_steps(dispatcher, "suspected_scam_call")

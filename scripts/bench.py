@@ -52,13 +52,7 @@ QUICK_LEVELS = ((1, 10), (10, 4), (50, 2))
 CONVERSATION_TURNS = 10  # a simulated user starts a new conversation every 10 turns
 WARMUP = 10
 TRAIN_TIMEOUT = 3600  # two busy cores: training ours took over 30 minutes once
-START_TIMEOUT = 300
 TURN_TIMEOUT = 120
-NO_LIMITS = {  # the bench's users all come from one address; the limits are not what is measured
-    "RATE_LIMIT_PER_MINUTE": "1000000",
-    "RATE_LIMIT_PER_ADDRESS": "1000000",
-    "NEW_CONVERSATIONS_PER_MINUTE": "1000000",
-}
 HTTP = processes.HTTP  # loopback, never a proxy
 
 # Two 10-turn conversations covering every intent; the second walks through the loss form.
@@ -286,10 +280,10 @@ def bench_server(
     log.unlink(missing_ok=True)
     start = time.monotonic()
     with processes.started(f"rasa-{name}", args, log, env, cwd) as service:
-        processes.wait_until(lambda: get(f"{base}/webhooks/rest/"), [service], START_TIMEOUT, interval=0.1)
+        processes.wait_until(lambda: get(f"{base}/webhooks/rest/"), [service], interval=0.1)
         listening = time.monotonic() - start
         probe = f"{base}/webhooks/rest/webhook", f"{name}-probe", messages[0]
-        processes.wait_until(lambda: post(*probe) is not None, [service], START_TIMEOUT, interval=0.1)
+        processes.wait_until(lambda: post(*probe) is not None, [service], interval=0.1)
         result: dict[str, Any] = {"listening_s": listening, "startup_s": time.monotonic() - start}
         pids = {"rasa": service.pid, **extra_pids}
         result["rss_mib"] = {role: rss_mib(pid) for role, pid in pids.items()}
@@ -323,7 +317,7 @@ def bench_ours(tmp: Path, model: Path, database_url: str, levels: tuple) -> dict
     start = time.monotonic()
     with processes.started("actions-ours", processes.action_server_args(action_port), log, action_env) as actions:
         health = f"http://127.0.0.1:{action_port}/health"
-        processes.wait_until(lambda: get(health), [actions], START_TIMEOUT, interval=0.1)
+        processes.wait_until(lambda: get(health), [actions], interval=0.1)
         action_startup = time.monotonic() - start
         tracker_store = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]
         endpoints = {
@@ -335,7 +329,7 @@ def bench_ours(tmp: Path, model: Path, database_url: str, levels: tuple) -> dict
         result = bench_server(
             args,
             ROOT,
-            {**rasa_env(tmp / "serve-cache"), **NO_LIMITS},
+            {**rasa_env(tmp / "serve-cache"), **processes.NO_RATE_LIMITS},
             f"http://127.0.0.1:{port}",
             OURS_MESSAGES,
             "ours",
@@ -349,7 +343,7 @@ def bench_ours(tmp: Path, model: Path, database_url: str, levels: tuple) -> dict
 def bench_cluster(tmp: Path, model: Path, levels: tuple) -> dict[str, Any]:
     """The same load through nginx to two Rasa servers (PostgreSQL, Redis, two action servers)."""
     workdir = tmp / "cluster"
-    with cluster.cluster(workdir, env=NO_LIMITS, model=model) as running:
+    with cluster.cluster(workdir, env=processes.NO_RATE_LIMITS, model=model) as running:
         result: dict[str, Any] = {"levels": measure_levels(running.webhook, OURS_MESSAGES, "cluster", levels)}
         services = [running.nginx, running.postgres, running.redis, *running.rasa, *running.actions]
         result["rss_mib_after_run"] = {s.name: rss_mib(s.pid) for s in services}

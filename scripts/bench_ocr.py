@@ -38,13 +38,7 @@ from scripts import screenshots  # noqa: E402
 
 OUT = ROOT / "results" / "bench"
 MODEL = processes.MODEL
-START_TIMEOUT = 300
 TURN_TIMEOUT = 180
-NO_LIMITS = {
-    "RATE_LIMIT_PER_MINUTE": "1000000",
-    "RATE_LIMIT_PER_ADDRESS": "1000000",
-    "NEW_CONVERSATIONS_PER_MINUTE": "1000000",
-}
 TEXTS = [
     "刚才有人自称快递客服打电话，说要给我理赔，让我下载一个会议软件共享屏幕，这是骗子吗",
     "有人出800块一个月租我的银行卡，可以做吗",
@@ -186,8 +180,8 @@ def main() -> None:
             },
         }
         files = processes.server_files(work, rasa_port, {"bot.rasa_server.channels.rest.RestInput": None}, endpoints)
-        env = {"DATABASE_URL": database, "RASA_TELEMETRY_ENABLED": "false", **NO_LIMITS}
-        stack.enter_context(processes.action_server(work, env, action_port, START_TIMEOUT))
+        env = {"DATABASE_URL": database, "RASA_TELEMETRY_ENABLED": "false", **processes.NO_RATE_LIMITS}
+        stack.enter_context(processes.action_server(work, env, action_port))
         rasa = stack.enter_context(
             processes.server(
                 "rasa",
@@ -195,7 +189,6 @@ def main() -> None:
                 f"http://127.0.0.1:{rasa_port}/",
                 work / "rasa.log",
                 env,
-                START_TIMEOUT,
             )
         )
         base = rasa.url

@@ -21,9 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from actions.questions import GENERAL, MIN_CONFIDENCE  # noqa: E402
+from deploy import processes  # noqa: E402
 
 RASA = str(Path(sys.executable).parent / "rasa")
-MODEL = ROOT / "models" / "fanzha.tar.gz"
+MODEL = processes.MODEL
 
 
 def rasa_test_nlu(*args: str) -> None:
