@@ -32,7 +32,10 @@ class ReadOnceRepository:
         self._repository = repository
 
     def __getattr__(self, name: str) -> Any:
-        found = getattr(self._repository, name)
+        method = getattr(type(self._repository), name, None)
+        # A method runs against this wrapper, so the keyed lookups it makes itself are read once
+        # too (metric_in scores the user's text against every metric).
+        found = method.__get__(self) if callable(method) else getattr(self._repository, name)
         if name in KEYED_LOOKUPS:
             found = functools.lru_cache(maxsize=256)(found)
             setattr(self, name, found)

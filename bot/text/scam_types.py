@@ -7,6 +7,7 @@ them by the aliases and keywords found in the text.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -50,25 +51,30 @@ def _bounded(text: str, term: str, start: int) -> bool:
     return not (_is_latin(term[-1]) and end < len(text) and _is_latin(text[end]))
 
 
+@functools.lru_cache(maxsize=256)
+def _terms(keywords: tuple[str, ...], aliases: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
+    """A type's terms normalized, longest first, each with whether it is an alias: built once a
+    type, as normalizing them for every message cost more than the matching."""
+    terms = {normalize(k): False for k in keywords}
+    terms.update({normalize(a): True for a in aliases})
+    return tuple(sorted(((t, alias) for t, alias in terms.items() if t), key=lambda item: len(item[0]), reverse=True))
+
+
 def score(text: str, scam_type: ScamType) -> float:
     """How strongly normalized `text` points to `scam_type` (0 when not at all).
 
     Terms are matched longest first; a term overlapping an already matched
     one is not counted again, so 带我投资 does not also count 投资.
     """
-    terms = {normalize(k): False for k in scam_type.keywords}
-    terms.update({normalize(a): True for a in scam_type.aliases})
     taken = [False] * len(text)
     total = 0.0
-    for term in sorted(terms, key=len, reverse=True):
-        if not term:
-            continue
+    for term, alias in _terms(tuple(scam_type.keywords), tuple(scam_type.aliases)):
         start = text.find(term)
         while start != -1:
             end = start + len(term)
             if not any(taken[start:end]) and _bounded(text, term, start):
                 taken[start:end] = [True] * len(term)
-                total += term_weight(term) + (ALIAS_BONUS if terms[term] else 0.0)
+                total += term_weight(term) + (ALIAS_BONUS if alias else 0.0)
                 break  # each term counts once
             start = text.find(term, start + 1)
     return total
