@@ -11,7 +11,7 @@ from actions.repository import repository
 from actions.tracker import latest_intent, user_text
 from bot.knowledge.models import Guidance
 from bot.replies.lists import numbered_lines
-from bot.text.message_check import Analysis, analyze, format_analysis, looks_forwarded
+from bot.text.message_check import Analysis, analyze, format_analysis, format_signs, looks_forwarded
 from bot.text.scam_types import recognize
 
 # After a specific answer, the topic's full steps are one tap away.
@@ -45,9 +45,10 @@ class ActionGiveGuidance(Action):
 
     A pasted message, or any text with signs in it, gets the analysis (family, signs found,
     what to do); when it was forwarded and its family is known, the topic's full steps are
-    offered rather than repeated. A person's own story that names no family may still match
-    a scam type by its words. A screenshot's text (bot/rasa_server/screenshot.py puts it, redacted, in the
-    message's metadata) is always analysed as a forwarded message.
+    offered rather than repeated. A person's own story that shows no family's phrases may still
+    match a scam type by its words: that type first, then any signs found in it. A screenshot's
+    text (bot/rasa_server/screenshot.py puts it, redacted, in the message's metadata) is always
+    analysed as a forwarded message.
     """
 
     def name(self) -> str:
@@ -67,15 +68,20 @@ class ActionGiveGuidance(Action):
             _offer_steps(dispatcher, topic)
             return []
         forwarded = bool(picture) or looks_forwarded(text)
-        if analysis and (forwarded or analysis.family or analysis.findings):
+        story_type = None
+        if topic == "suspected_scam_call" and not forwarded and not (analysis and analysis.family):
+            # A person's own story names its kind of scam by its words ("快递客服…理赔"), not by a sender's phrases.
+            story_type = next(iter(recognize(text, repository.scam_types(), limit=1)), None)
+        if story_type:
+            dispatcher.utter_message(text=format_scam_type(story_type, lead="这很像这类骗局："))
+            if analysis and analysis.findings:
+                dispatcher.utter_message(text=format_signs(analysis))
+        elif analysis and (forwarded or analysis.family or analysis.findings):
             dispatcher.utter_message(text=format_analysis(analysis))
             if forwarded and analysis.family:
                 # The family's own advice answers a forwarded message; the full steps would repeat it.
                 _offer_steps(dispatcher, topic)
                 return []
-        elif topic == "suspected_scam_call":
-            for scam_type in recognize(text, repository.scam_types(), limit=1):
-                dispatcher.utter_message(text=format_scam_type(scam_type, lead="这很像这类骗局："))
         dispatcher.utter_message(text=format_guidance(repository.guidance(topic)))
         return []
 

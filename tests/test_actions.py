@@ -270,6 +270,15 @@ async def test_own_story_with_a_known_family_still_gets_the_steps(domain, reposi
     assert repository.guidance("suspected_scam_call").steps[0] in reply
 
 
+async def test_own_story_names_its_scam_type_and_the_signs_in_it(domain, repository):
+    story = "刚才有人自称快递客服打电话，说要给我理赔，让我下载一个会议软件共享屏幕，这是骗子吗"
+    reply, _ = await run(ActionGiveGuidance(), tracker_for(story, "suspected_scam_call"), domain)
+    assert "这很像这类骗局：【冒充电商/物流客服】" in reply
+    assert "我没认出" not in reply
+    assert "屏幕共享或远程控制「" in reply  # the sign found in the story, with its snippet
+    assert reply.endswith(repository.guidance("suspected_scam_call").closing)
+
+
 @pytest.mark.parametrize(
     "message, family",
     [("明天早上到我办公室来一趟", "冒充领导/老板"), ("我已变更号码，请及时更新", "冒充熟人/换号借钱")],

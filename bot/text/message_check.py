@@ -245,6 +245,12 @@ def format_analysis(analysis: Analysis) -> str:
     return "\n".join([head, *_bullets(analysis.advice)])
 
 
+def format_signs(analysis: Analysis) -> str:
+    """Only the signs found, for a person's own story whose kind of scam was named another way."""
+    signs = [f"• {f.label}「{_snippet(f.snippet)}」：{f.why}" for f in _shown(analysis)]
+    return "\n".join(["你说的情况里还有这些要当心：", *signs])
+
+
 # A pasted message rather than the user's own words. Any one strong marker is enough.
 _STRONG = re.compile(
     r"【[^】\n]{1,20}】"  # SMS signature
