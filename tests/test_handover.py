@@ -134,3 +134,46 @@ def test_router_leaves_topics_that_deal_with_a_handover_themselves(intent):
 def test_router_leaves_stories_where_nothing_was_handed_over():
     message = _parsed("有人让我转到安全账户，我还没转", "suspected_scam_call", [("suspected_scam_call", 0.9)])
     assert message.get("intent")["name"] == "suspected_scam_call"
+
+
+@pytest.fixture(scope="module")
+def question_selector(tmp_path_factory):
+    """An untrained QuestionSelector: enough to see which messages it would ask its model about."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    from bot.rasa_server.nlu.question_selector import QuestionSelector
+
+    return QuestionSelector(
+        QuestionSelector.get_default_config(),
+        LocalModelStorage(tmp_path_factory.mktemp("storage")),
+        Resource("question_selector"),
+        ExecutionContext(GraphSchema({}), "test"),
+        all_retrieval_intents=["lost_money", "suspected_scam_call", "selling_card", "app_verification"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "asked"),
+    [
+        ("被骗的钱多久能追回", "lost_money", True),
+        ("这个app是真的吗", "app_verification", True),
+        ("我已经把验证码告诉他了", "greet", True),  # the router may make it lost_money
+        ("你好", "greet", False),
+        ("2023年破获了多少案件", "ask_statistics", False),
+        ("半小时前", "nlu_fallback", False),
+    ],
+)
+def test_question_selector_asks_its_model_only_when_the_answer_can_be_used(question_selector, text, intent, asked):
+    from rasa.shared.nlu.training_data.message import Message
+
+    assert question_selector._may_be_asked(Message({"text": text, "intent": {"name": intent}})) is asked
+
+
+def test_question_selector_passes_other_messages_through_untouched(question_selector):
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message({"text": "你好", "intent": {"name": "greet", "confidence": 0.9}})
+    assert question_selector.process([message]) == [message]  # no model is loaded: it was not asked
+    assert message.get("response_selector") is None

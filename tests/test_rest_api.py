@@ -26,6 +26,21 @@ def test_parse_returns_the_intent(rasa_url):
     assert parsed["intent"]["name"] == "selling_card"
 
 
+@pytest.mark.parametrize(
+    ("text", "selected"),
+    [
+        ("被骗的钱多久能追回来", True),  # a core topic's specific question
+        ("刚接到电话说我的卡被冻结了，我已经把验证码告诉他了", True),  # handed over: may become lost_money
+        ("你好", False),
+        ("2023年全国破获了多少电信诈骗案件", False),
+    ],
+)
+def test_the_question_selector_runs_only_when_its_answer_can_be_used(rasa_url, text, selected):
+    parsed = post_json(config.api(rasa_url, "/model/parse"), {"text": text})
+    ranking = (parsed.get("response_selector") or {}).get("default", {}).get("ranking")
+    assert bool(ranking) == selected, parsed["intent"]
+
+
 def test_parse_extracts_entities(rasa_url):
     parsed = post_json(config.api(rasa_url, "/model/parse"), {"text": "2021年我用支付宝被骗了5000块"})
     found = {(e["entity"], e["value"]) for e in parsed["entities"]}
