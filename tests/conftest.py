@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import urllib.request
 from collections.abc import Iterator
@@ -29,7 +30,9 @@ SNIPPETS = pytest.StashKey[Snippets]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Give every test its layer, so `make test-fast` can leave out e2e and cluster (and slow)."""
+    """Give every test its layer, so `make test-fast` can leave out e2e and cluster (and slow), and
+    run the tests of `background` snippets last, to give the snippets the whole session to finish."""
+    items.sort(key=lambda item: item.get_closest_marker("background") is not None)
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
@@ -45,11 +48,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
-    """Start a `background` test's snippet as soon as the test is collected, so it overlaps the rest."""
-    if item.config.option.collectonly or not (marker := item.get_closest_marker("background")):
+    """Start a `background` test's snippet as soon as the test is collected, so it overlaps the rest.
+
+    Not in a pytest-xdist worker (`make test-fast`): every worker collects every test, and would
+    start every snippet; there a snippet starts when its test runs.
+    """
+    if item.config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    snippets = item.config.stash.setdefault(SNIPPETS, Snippets())
-    snippets.start(item.nodeid, *marker.args, **marker.kwargs)
+    if marker := item.get_closest_marker("background"):
+        item.config.stash.setdefault(SNIPPETS, Snippets()).start(item.nodeid, *marker.args, **marker.kwargs)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -66,7 +73,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 @pytest.fixture
 def background(request: pytest.FixtureRequest) -> subprocess.CompletedProcess:
     """How this test's `background` snippet ended (tests/support/background.py)."""
-    return request.config.stash[SNIPPETS].result(request.node.nodeid)
+    snippets = request.config.stash.setdefault(SNIPPETS, Snippets())
+    if not snippets.started(request.node.nodeid):
+        marker = request.node.get_closest_marker("background")
+        snippets.start(request.node.nodeid, *marker.args, **marker.kwargs)
+    return snippets.result(request.node.nodeid)
 
 
 @pytest.fixture(scope="session")
