@@ -137,16 +137,19 @@ class PersistentTrackerStore(SQLTrackerStore):
             self._kept.popitem(last=False)
 
     def _add(self, session: Any, sender_id: str, events: Iterable[Event]) -> None:
-        """The rows SQLTrackerStore.save writes for `events`."""
+        """The rows SQLTrackerStore.save writes for `events`, in one insert (not one ORM object each)."""
+        rows = []
         for event in events:
             data = event.as_dict()
-            session.add(
-                self.SQLEvent(
-                    sender_id=sender_id,
-                    type_name=event.type_name,
-                    timestamp=data.get("timestamp"),
-                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                    action_name=data.get("name"),
-                    data=json.dumps(data),
-                )
+            rows.append(
+                {
+                    "sender_id": sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                }
             )
+        if rows:
+            session.execute(sa.insert(self.SQLEvent.__table__), rows)
