@@ -86,12 +86,18 @@ class ActionGiveGuidance(Action):
         return []
 
 
-class ActionAnswerOffTopic(Action):
-    """Off topic or unclear to the classifier; but a pasted message of a known scam family still gets its analysis.
+# The reply of each intent this action answers when the message shows no scam family.
+OFF_TOPIC_REPLIES = {"out_of_scope": "utter_out_of_scope", "bot_challenge": "utter_iamabot", "greet": "utter_greet"}
 
-    "明天早上到我办公室来一趟" reads like office small talk to the model, and like the opening of a
-    fake-boss scam to a human adviser: the family's signs in the text decide, not the intent.
-    Without a family, off-topic gets the off-topic reply and an unclear message the ask-again one.
+
+class ActionAnswerOffTopic(Action):
+    """None of the topics to the classifier (off topic, unclear, a greeting, a question about the
+    bot); but a pasted message of a known scam family still gets its analysis.
+
+    "明天早上到我办公室来一趟，有事找你" reads like office small talk (or a greeting, or a question to
+    the bot) to the model, and like the opening of a fake-boss scam to a human adviser: the
+    family's signs in the text decide, not the intent. Without a family, each intent gets its own
+    reply (OFF_TOPIC_REPLIES) and an unclear message the ask-again one.
     """
 
     def name(self) -> str:
@@ -105,5 +111,5 @@ class ActionAnswerOffTopic(Action):
             _offer_steps(dispatcher, "suspected_scam_call")
         else:
             intent = latest_intent(tracker)
-            dispatcher.utter_message(response="utter_out_of_scope" if intent == "out_of_scope" else "utter_default")
+            dispatcher.utter_message(response=OFF_TOPIC_REPLIES.get(intent, "utter_default"))
         return []

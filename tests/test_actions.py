@@ -288,19 +288,24 @@ async def test_forwarded_message_without_a_link_gets_its_family(domain, message,
     assert f"这条消息像【{family}】" in reply and "我没在这条消息里找到" not in reply
 
 
-async def test_off_topic_to_the_model_but_a_known_scam_message_gets_its_analysis(domain):
+@pytest.mark.parametrize("intent", ["out_of_scope", "bot_challenge", "greet", "nlu_fallback"])
+async def test_off_topic_to_the_model_but_a_known_scam_message_gets_its_analysis(domain, intent):
     dispatcher = CollectingDispatcher()
-    await ActionAnswerOffTopic().run(
-        dispatcher, tracker_for("明天早上到我办公室来一趟，有事找你。", "out_of_scope"), domain
-    )
+    await ActionAnswerOffTopic().run(dispatcher, tracker_for("明天早上到我办公室来一趟，有事找你。", intent), domain)
     analysis, offer = dispatcher.messages
     assert "这条消息像【冒充领导/老板】" in analysis["text"]
     assert offer["buttons"] == [{"title": "接到可疑电话/短信的完整应对步骤", "payload": "/suspected_scam_call"}]
 
 
-@pytest.mark.parametrize("text", ["你能帮我叫份外卖吗", "今天天气怎么样", "1+1等于几", ""])
+@pytest.mark.parametrize("text", ["你能帮我叫份外卖吗", "今天天气怎么样", "你是机器人吗", "1+1等于几", ""])
 @pytest.mark.parametrize(
-    ("intent", "response"), [("out_of_scope", "utter_out_of_scope"), ("nlu_fallback", "utter_default")]
+    ("intent", "response"),
+    [
+        ("out_of_scope", "utter_out_of_scope"),
+        ("bot_challenge", "utter_iamabot"),
+        ("greet", "utter_greet"),
+        ("nlu_fallback", "utter_default"),
+    ],
 )
 async def test_no_scam_family_gets_the_off_topic_or_ask_again_reply(domain, text, intent, response):
     dispatcher = CollectingDispatcher()
