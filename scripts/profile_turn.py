@@ -230,10 +230,12 @@ def main() -> None:
     options = parser.parse_args()
     timings = Timings()
     instrument(timings)
-    if not options.stock:  # the Rasa server's start-up step (bot/rasa_server/channels/common.py)
+    if not options.stock:  # the Rasa server's start-up steps (bot/rasa_server/channels/common.py)
+        from bot.rasa_server.action_connections import keep_action_connections
         from bot.rasa_server.action_response_check import check_action_responses_quickly
 
         check_action_responses_quickly()
+        keep_action_connections()
     profiler = cProfile.Profile() if options.cprofile else None
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fanzha-profile-")))

@@ -314,9 +314,10 @@ async def test_outside_a_turn_each_call_has_its_own_timeout(monkeypatch) -> None
 
 
 IMPORT_THE_CHANNELS = (
-    "import rasa.core.actions.action as a; before = (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run)\n"
+    "import rasa.core.actions.action as a, rasa.utils.endpoints as e\n"
+    "before = (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run, e.EndpointConfig.session)\n"
     "import bot.rasa_server.channels.rest, bot.rasa_server.channels.telegram, bot.rasa_server.channels.wechat\n"
-    "print(before == (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run))"
+    "print(before == (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run, e.EndpointConfig.session))"
 )
 
 

@@ -222,3 +222,39 @@ def test_keyed_knowledge_lookups_are_read_once(database_url, repository):
     read_once.dispose()
     assert read_once.scam_types() is not first
     read_once.dispose()
+
+
+async def test_action_calls_share_one_kept_connection(monkeypatch):
+    """After the start-up step, calls to one endpoint reuse a connection; the shut-down step closes it."""
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.rasa_server import action_connections
+
+    peers = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername"))
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = servers.free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        endpoint = EndpointConfig(url=f"http://127.0.0.1:{port}/webhook")
+        await endpoint.request(json={}, method="post")
+        await endpoint.request(json={}, method="post")
+        assert peers[0] != peers[1], "Rasa's own session: a new connection a call"
+        monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)  # undone after the test
+        action_connections.keep_action_connections()
+        for _ in range(3):
+            assert await endpoint.request(json={}, method="post") == {"events": [], "responses": []}
+        assert len(set(peers[2:])) == 1
+        async with endpoint.session() as session:
+            await action_connections.close_action_connections()
+            assert session.closed
+    finally:
+        await runner.cleanup()

@@ -27,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings
+from bot.rasa_server.action_connections import close_action_connections, keep_action_connections
 from bot.rasa_server.action_response_check import check_action_responses_quickly
 from bot.rasa_server.channels.retries import Attempt
 from bot.rasa_server.state import MemoryState, local_or_shared
@@ -72,6 +73,11 @@ def channel_blueprint(name: str) -> Blueprint:
         settings.trusted_proxies()  # a malformed TRUSTED_PROXIES stops the start, not a request
         bound_action_calls()
         check_action_responses_quickly()
+        keep_action_connections()
+
+    @blueprint.listener("after_server_stop")
+    async def close(*_: Any) -> None:
+        await close_action_connections()
 
     @blueprint.route("/", methods=["GET"])
     async def health(_: Request) -> HTTPResponse:
