@@ -48,7 +48,8 @@ def fresh_limits(monkeypatch):
     monkeypatch.setattr(common, "rate_limiter", RateLimiter(20))
     monkeypatch.setattr(common, "address_limiter", RateLimiter(60))
     monkeypatch.setattr(common, "new_conversations", NewConversationLimiter(10))
-    monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)  # undo the start-up step afterwards
+    monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)  # undo the start-up steps afterwards
+    monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
 
 
 async def post(url: str, body: Any, headers: dict | None = None) -> tuple[int, Any]:
