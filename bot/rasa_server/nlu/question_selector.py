@@ -3,7 +3,7 @@
 The actions read the selector's ranking only for the topic the message was classified as
 (`actions/questions.py`), and only the four core topics have specific questions. A greeting,
 a statistics question or a walk-through answer gains nothing from a second TensorFlow call,
-which was a fifth of a turn's time. A story of something handed over is still asked: the
+about a fifth of a turn's time. A story of something handed over is still asked: the
 HandoverRouter after it may turn any such message into `lost_money`.
 """
 
