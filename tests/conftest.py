@@ -55,8 +55,15 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     """
     if item.config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    if marker := item.get_closest_marker("background"):
-        item.config.stash.setdefault(SNIPPETS, Snippets()).start(item.nodeid, *marker.args, **marker.kwargs)
+    if item.get_closest_marker("background"):
+        _start_snippet(item)
+
+
+def _start_snippet(item: pytest.Item) -> Snippets:
+    marker = item.get_closest_marker("background")
+    snippets = item.config.stash.setdefault(SNIPPETS, Snippets())
+    snippets.start(item.nodeid, *marker.args, **marker.kwargs)
+    return snippets
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -75,8 +82,7 @@ def background(request: pytest.FixtureRequest) -> subprocess.CompletedProcess:
     """How this test's `background` snippet ended (tests/support/background.py)."""
     snippets = request.config.stash.setdefault(SNIPPETS, Snippets())
     if not snippets.started(request.node.nodeid):
-        marker = request.node.get_closest_marker("background")
-        snippets.start(request.node.nodeid, *marker.args, **marker.kwargs)
+        _start_snippet(request.node)
     return snippets.result(request.node.nodeid)
 
 

@@ -15,12 +15,12 @@ import pytest
 from scripts.evaluate import specific_questions
 from tests.support.background import rasa_cli
 from tests.support.servers import MODEL, ROOT
+from tests.test_training_data import CORE_INTENTS
 
 pytestmark = pytest.mark.e2e
 
 RESULTS = ROOT / "results"
 HELDOUT_REPORTS = RESULTS / "nlu"
-CORE_INTENTS = ("suspected_scam_call", "lost_money", "selling_card", "app_verification")
 # Regression guards a little under what the model measured on these sets (README, "Evaluate
 # and benchmark", 2026-12-02, model 5: macro-F1 0.934, the weakest core intent 0.924
 # (suspected_scam_call); of the specific questions whose topic was read right, the right key
