@@ -85,6 +85,12 @@ def rasa_server_args(model: Path, port: int, credentials: Path, endpoints: Path,
     ]
 
 
+def action_endpoint(url: str) -> dict[str, Any]:
+    """endpoints.yml's action endpoint (e.g. `enable_selective_domain`) on `url`."""
+    config = yaml.safe_load((ROOT / "endpoints.yml").read_text())["action_endpoint"]
+    return {**config, "url": url}
+
+
 def server_files(workdir: Path, port: int, credentials: dict[str, Any], endpoints: dict[str, Any]) -> tuple[Path, Path]:
     """Write a Rasa server's credentials and endpoints files (named after its port) into `workdir`."""
     credentials_file, endpoints_file = workdir / f"credentials-{port}.yml", workdir / f"endpoints-{port}.yml"

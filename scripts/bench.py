@@ -321,7 +321,7 @@ def bench_ours(tmp: Path, model: Path, database_url: str, levels: tuple) -> dict
         action_startup = time.monotonic() - start
         tracker_store = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]
         endpoints = {
-            "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+            "action_endpoint": processes.action_endpoint(f"http://127.0.0.1:{action_port}/webhook"),
             "tracker_store": {**tracker_store, "url": f"sqlite:///{tmp / 'tracker.db'}"},
         }
         files = processes.server_files(tmp, port, {"bot.rasa_server.channels.rest.RestInput": None}, endpoints)

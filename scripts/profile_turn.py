@@ -153,7 +153,7 @@ async def replay(
     configure_structlog(logging.INFO)
 
     endpoints = AvailableEndpoints(
-        action=EndpointConfig(url=action_url),
+        action=EndpointConfig(**processes.action_endpoint(action_url)),
         tracker_store=EndpointConfig(**tracker_store),
     )
     agent = await load_agent(model_path=str(model), endpoints=endpoints)

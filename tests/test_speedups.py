@@ -255,3 +255,22 @@ async def test_action_calls_share_one_kept_connection(monkeypatch):
             assert session.closed
     finally:
         await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("action", "gets_domain"),
+    [("action_give_guidance", False), ("action_answer_lost_money", False), ("validate_lost_money_form", True)],
+)
+def test_the_domain_goes_only_to_the_form_validator(action, gets_domain):
+    """endpoints.yml's selective domain: an ordinary action call carries the tracker only; the
+    walk-through's validator, which reads the form's slots from it, still gets the domain."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    from deploy import processes
+
+    domain = Domain.load(str(servers.ROOT / "domain.yml"))
+    endpoint = EndpointConfig(**processes.action_endpoint("http://127.0.0.1:1/webhook"))
+    body = RemoteAction(action, endpoint)._action_call_format(DialogueStateTracker("s", domain.slots), domain)
+    assert ("domain" in body) is gets_domain
+    assert body["tracker"]["sender_id"] == "s"

@@ -56,7 +56,11 @@ class RasaServer:
             workdir,
             self.port,
             credentials or {"bot.rasa_server.channels.rest.RestInput": None},
-            {"action_endpoint": {"url": action_url}, "tracker_store": tracker_store, **(endpoints or {})},
+            {
+                "action_endpoint": processes.action_endpoint(action_url),
+                "tracker_store": tracker_store,
+                **(endpoints or {}),
+            },
         )
         self.args = processes.rasa_server_args(MODEL, self.port, *files, "--enable-api", *extra_args)
         self.env = {**UNLIMITED, **(env or {})}
