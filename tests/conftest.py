@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,11 +15,13 @@ import pytest
 
 from bot.knowledge import KnowledgeRepository
 from bot.knowledge.loader import build
+from deploy import cluster
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.wechat_api import FakeWeChatAPI
 from tests.support import config, servers
 from tests.support.action_proxy import ActionProxy
 from tests.support.background import Snippets
+from tests.support.early import Early
 
 LAYERS = ("unit", "channels", "integration", "e2e", "cluster")
 # A test not marked with a layer gets one from its fixtures: a real Rasa or action server
@@ -27,12 +31,14 @@ INTEGRATION_FIXTURES = {"browser", "static_page"}
 # Tests that drive headless Chromium take seconds each: `slow`, in `make test` but not `make test-fast`.
 SLOW_FIXTURES = {"browser"}
 SNIPPETS = pytest.StashKey[Snippets]()
+CLUSTER = pytest.StashKey[Early[cluster.Cluster]]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Give every test its layer, so `make test-fast` can leave out e2e and cluster (and slow), and
-    run the tests of `background` snippets last, to give the snippets the whole session to finish."""
-    items.sort(key=lambda item: item.get_closest_marker("background") is not None)
+    """Give every test its layer, so `make test-fast` can leave out e2e and cluster (and slow); run the
+    cluster's tests after the others, to give the cluster they share time to start beside them, and
+    the tests of `background` snippets last, to give the snippets the whole session to finish."""
+    items.sort(key=lambda item: (item.get_closest_marker("background") is not None, _in_cluster_module(item)))
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
@@ -66,15 +72,38 @@ def _start_snippet(item: pytest.Item) -> Snippets:
     return snippets
 
 
+def _in_cluster_module(item: pytest.Item) -> bool:
+    return item.nodeid.startswith("tests/test_cluster.py")
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """End the snippets of tests that were collected but will not run (left out by -m or -k)."""
+    """End the snippets of tests that were collected but will not run (left out by -m or -k), and
+    start the cluster now if its tests will run: it loads four servers while the other tests run."""
     if snippets := session.config.stash.get(SNIPPETS, None):
         snippets.stop(keep={item.nodeid for item in session.items})
+    will_run = not session.config.option.collectonly and not os.environ.get("PYTEST_XDIST_WORKER")
+    if will_run and any(_in_cluster_module(item) for item in session.items) and not cluster.missing_packages():
+        _start_cluster(session.config)
+
+
+def _start_cluster(pytest_config: pytest.Config) -> Early[cluster.Cluster]:
+    workdir = Path(tempfile.mkdtemp(prefix="fanzha-cluster-"))
+    early = pytest_config.stash[CLUSTER] = Early(cluster.cluster(workdir, env=config.CLUSTER_ENV))
+    pytest_config.add_cleanup(lambda: shutil.rmtree(workdir, ignore_errors=True))
+    pytest_config.add_cleanup(early.close)
+    return early
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if snippets := session.config.stash.get(SNIPPETS, None):
         snippets.stop()
+
+
+@pytest.fixture(scope="session")
+def running(request: pytest.FixtureRequest) -> cluster.Cluster:
+    """The cluster (deploy/cluster.py) of tests/test_cluster.py, started at collection when it can be."""
+    early = request.config.stash.get(CLUSTER, None) or _start_cluster(request.config)
+    return early.value()
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@ and Redis as real local processes on loopback, started by deploy/cluster.py.
 
 Bounded: about 130 turns in all, a few minutes with start-up. Select with `-m cluster`;
 skipped only when the Debian packages are missing (`make test-deps` installs them).
-The test that kills a Rasa server runs last: the others need both.
+The cluster starts while the session's other tests run (`running` in tests/conftest.py), and
+its tests run after them. The test that kills a Rasa server runs last: the others need both.
 """
 
 from __future__ import annotations
@@ -18,14 +19,13 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from bot.rasa_server.channels.common import ESSENTIALS_REPLY, TOO_FAST_REPLY
 from deploy import cluster, processes
+from tests.support import config
 
 pytestmark = [
     pytest.mark.cluster,
@@ -43,20 +43,9 @@ MESSAGES = [  # five turns per sender, each text different so each can be found 
     "96110是什么号码，打来的电话能接吗",
     "谢谢你",
 ]
-PER_SENDER_LIMIT = 8
+PER_SENDER_LIMIT = config.CLUSTER_PER_SENDER_LIMIT
 ID_NUMBER, CARD, MOBILE = "11010519491231002X", "6222021234567890128", "13912345678"
 LOAD_BUDGET_S = 180
-
-
-@pytest.fixture(scope="module")
-def running(tmp_path_factory) -> Iterator[cluster.Cluster]:
-    env = {  # every test client is 127.0.0.1: only the per-sender limit is left low, to be tested
-        "RATE_LIMIT_PER_MINUTE": str(PER_SENDER_LIMIT),
-        "RATE_LIMIT_PER_ADDRESS": "100000",
-        "NEW_CONVERSATIONS_PER_MINUTE": "100000",
-    }
-    with cluster.cluster(Path(tmp_path_factory.mktemp("cluster")), env=env) as started:
-        yield started
 
 
 def exchange(running: cluster.Cluster, body: bytes, timeout: float = 120) -> tuple[int, str, bytes]:

@@ -1,4 +1,5 @@
-"""How the session's Rasa server is set up: channels at local fakes, API token, CORS, action timeout."""
+"""How the session's Rasa server and the cluster are set up: channels at local fakes, API token, CORS,
+action timeout, rate limits."""
 
 TELEGRAM_TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijk"
 TELEGRAM_BOT_NAME = "fanzha_test_bot"
@@ -15,6 +16,15 @@ WECHAT_REPLY_TIMEOUT = 4.0  # the default passive-reply budget
 API_TOKEN = "s3cret-token"  # --auth-token of Rasa's HTTP API
 CORS_ORIGIN = "http://127.0.0.1:8080"  # an origin the server allows besides the chat page's
 ACTION_TIMEOUT = 5.0  # seconds a turn may wait for the action server (the default)
+
+# The cluster's servers (tests/test_cluster.py): every test client is 127.0.0.1, so only the
+# per-sender limit is left low, to be tested.
+CLUSTER_PER_SENDER_LIMIT = 8
+CLUSTER_ENV = {
+    "RATE_LIMIT_PER_MINUTE": str(CLUSTER_PER_SENDER_LIMIT),
+    "RATE_LIMIT_PER_ADDRESS": "100000",
+    "NEW_CONVERSATIONS_PER_MINUTE": "100000",
+}
 
 
 def api(rasa_url: str, path: str) -> str:
