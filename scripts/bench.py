@@ -2,7 +2,8 @@
 
 For each bot: `rasa train` from scratch with a cold cache, server start-up time, resident
 memory, and REST turns at 1, 10 and 50 concurrent senders (throughput, p50 and p95
-latency). Then the same load through the two-server cluster (deploy/cluster.py: nginx,
+latency). Both bots are served side by side and take turns: each level runs three times a
+bot and the median is reported, so a slow minute of the machine does not fall on one bot. Then the same load through the two-server cluster (deploy/cluster.py: nginx,
 two Rasa and two action servers, PostgreSQL, Redis). Conversations are 10 turns long at
 every level, so the levels differ only in concurrency. Per-sender and per-address rate
 limits are off: every simulated user comes from 127.0.0.1.
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,7 @@ LOGS = OUT / "logs"
 RASA = str(processes.BIN / "rasa")
 PYTHON = str(processes.BIN / "python")
 LEVELS = ((1, 100), (10, 20), (50, 10))  # (concurrent senders, turns each)
+ROUNDS = 3  # each level this many times a bot, the bots taking turns; the median is reported
 QUICK_LEVELS = ((1, 10), (10, 4), (50, 2))
 CONVERSATION_TURNS = 10  # a simulated user starts a new conversation every 10 turns
 WARMUP = 10
@@ -249,66 +252,73 @@ async def load(webhook: str, messages: list[str], prefix: str, senders: int, tur
     }
 
 
-def measure_levels(webhook: str, messages: list[str], name: str, levels: tuple) -> dict[str, Any]:
-    """Warm up, then every concurrency level in turn (fresh conversations each)."""
-    for i in range(WARMUP):
-        post(webhook, f"{name}-warmup-{i // CONVERSATION_TURNS}", messages[i % len(messages)])
-    out = {}
+def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One level's rounds as one figure each: the median over the rounds; every round kept under `rounds`."""
+    numeric = [k for k, v in runs[0].items() if isinstance(v, int | float)]
+    return {**{k: statistics.median(run[k] for run in runs) for k in numeric}, "rounds": runs}
+
+
+def measure_levels(servers: dict[str, tuple[str, list[str]]], levels: tuple, rounds: int) -> dict[str, dict]:
+    """Every concurrency level `rounds` times, the servers taking turns within each round, so a slow
+    minute of the machine falls on both bots rather than on one; fresh conversations each time.
+
+    `servers`: name -> (webhook, messages). Returns name -> level -> the median of the rounds.
+    """
+    for name, (webhook, messages) in servers.items():
+        for i in range(WARMUP):
+            post(webhook, f"{name}-warmup-{i // CONVERSATION_TURNS}", messages[i % len(messages)])
+    out: dict[str, dict] = {name: {} for name in servers}
     for senders, turns_each in levels:
-        out[str(senders)] = result = asyncio.run(load(webhook, messages, f"{name}-bench", senders, turns_each))
-        print(
-            f"  {name}: {senders:>2} senders x {turns_each:>3} turns: {result['turns_per_s']:5.1f} turns/s, "
-            f"p50 {result['p50_ms']:6.0f} ms, p95 {result['p95_ms']:6.0f} ms, failed {result['failed']}, "
-            f"load {result['loadavg_1min'][0]:.1f}-{result['loadavg_1min'][1]:.1f}",
-            flush=True,
-        )
+        runs: dict[str, list] = {name: [] for name in servers}
+        for round_ in range(rounds):
+            for name, (webhook, messages) in servers.items():
+                result = asyncio.run(load(webhook, messages, f"{name}-bench-{round_}", senders, turns_each))
+                runs[name].append(result)
+                print(
+                    f"  {name}: {senders:>2} senders x {turns_each:>3} turns: {result['turns_per_s']:5.1f} turns/s, "
+                    f"p50 {result['p50_ms']:6.0f} ms, p95 {result['p95_ms']:6.0f} ms, failed {result['failed']}, "
+                    f"load {result['loadavg_1min'][0]:.1f}-{result['loadavg_1min'][1]:.1f}",
+                    flush=True,
+                )
+        for name in servers:
+            out[name][str(senders)] = summary(runs[name])
     return out
 
 
-def bench_server(
-    args: list[str],
-    cwd: Path,
-    env: dict[str, str],
-    base: str,
-    messages: list[str],
-    name: str,
-    extra_pids: dict[str, int],
-    levels: tuple,
-) -> dict[str, Any]:
-    """Start a Rasa server and measure start-up, memory and the load levels; stops it afterwards."""
+@contextlib.contextmanager
+def serving(
+    args: list[str], cwd: Path, env: dict[str, str], base: str, probe: str, name: str, extra_pids: dict[str, int]
+) -> Iterator[dict[str, Any]]:
+    """A Rasa server until the block ends; yields its start-up time and memory, and records its memory
+    again at the end."""
     log = LOGS / f"rasa-{name}.log"
     log.unlink(missing_ok=True)
     start = time.monotonic()
     with processes.started(f"rasa-{name}", args, log, env, cwd) as service:
         processes.wait_until(lambda: get(f"{base}/webhooks/rest/"), [service], interval=0.1)
         listening = time.monotonic() - start
-        probe = f"{base}/webhooks/rest/webhook", f"{name}-probe", messages[0]
-        processes.wait_until(lambda: post(*probe) is not None, [service], interval=0.1)
-        result: dict[str, Any] = {"listening_s": listening, "startup_s": time.monotonic() - start}
+        webhook = f"{base}/webhooks/rest/webhook"
+        processes.wait_until(lambda: post(webhook, f"{name}-probe", probe) is not None, [service], interval=0.1)
+        result: dict[str, Any] = {"listening_s": listening, "startup_s": time.monotonic() - start, "webhook": webhook}
         pids = {"rasa": service.pid, **extra_pids}
         result["rss_mib"] = {role: rss_mib(pid) for role, pid in pids.items()}
-        result["levels"] = measure_levels(f"{base}/webhooks/rest/webhook", messages, name, levels)
+        yield result
         result["rss_mib_after_run"] = {role: rss_mib(pid) for role, pid in pids.items()}
-    return result
 
 
-def bench_starter(tmp: Path, project: Path, model: Path, levels: tuple) -> dict[str, Any]:
+@contextlib.contextmanager
+def serving_starter(tmp: Path, project: Path, model: Path) -> Iterator[dict[str, Any]]:
     """The starter bot's server: stock REST channel, no action server, in-memory tracker store."""
     port = processes.free_port()
     args = processes.rasa_server_args(model, port, *processes.server_files(tmp, port, {"rest": None}, {}))
-    return bench_server(
-        args,
-        project,
-        rasa_env(tmp / "serve-cache"),
-        f"http://127.0.0.1:{port}",
-        STARTER_MESSAGES,
-        "starter",
-        {},
-        levels,
-    )
+    with serving(
+        args, project, rasa_env(tmp / "serve-cache"), f"http://127.0.0.1:{port}", STARTER_MESSAGES[0], "starter", {}
+    ) as result:
+        yield result
 
 
-def bench_ours(tmp: Path, model: Path, database_url: str, levels: tuple) -> dict[str, Any]:
+@contextlib.contextmanager
+def serving_ours(tmp: Path, model: Path, database_url: str) -> Iterator[dict[str, Any]]:
     """As `make run` deploys it: one action server, one Rasa server, endpoints.yml's SQLite tracker store."""
     action_port, port = processes.free_port(), processes.free_port()
     action_env = {"SANIC_HOST": "127.0.0.1", "DATABASE_URL": database_url, "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -326,25 +336,19 @@ def bench_ours(tmp: Path, model: Path, database_url: str, levels: tuple) -> dict
         }
         files = processes.server_files(tmp, port, {"bot.rasa_server.channels.rest.RestInput": None}, endpoints)
         args = processes.rasa_server_args(model, port, *files)
-        result = bench_server(
-            args,
-            ROOT,
-            {**rasa_env(tmp / "serve-cache"), **processes.NO_RATE_LIMITS},
-            f"http://127.0.0.1:{port}",
-            OURS_MESSAGES,
-            "ours",
-            {"actions": actions.pid},
-            levels,
-        )
-    result["action_startup_s"] = action_startup
-    return result
+        env = {**rasa_env(tmp / "serve-cache"), **processes.NO_RATE_LIMITS}
+        base = f"http://127.0.0.1:{port}"
+        with serving(args, ROOT, env, base, OURS_MESSAGES[0], "ours", {"actions": actions.pid}) as result:
+            result["action_startup_s"] = action_startup
+            yield result
 
 
 def bench_cluster(tmp: Path, model: Path, levels: tuple) -> dict[str, Any]:
     """The same load through nginx to two Rasa servers (PostgreSQL, Redis, two action servers)."""
     workdir = tmp / "cluster"
     with cluster.cluster(workdir, env=processes.NO_RATE_LIMITS, model=model) as running:
-        result: dict[str, Any] = {"levels": measure_levels(running.webhook, OURS_MESSAGES, "cluster", levels)}
+        levels_run = measure_levels({"cluster": (running.webhook, OURS_MESSAGES)}, levels, rounds=1)
+        result: dict[str, Any] = {"levels": levels_run["cluster"]}
         services = [running.nginx, running.postgres, running.redis, *running.rasa, *running.actions]
         result["rss_mib_after_run"] = {s.name: rss_mib(s.pid) for s in services}
         upstreams = [
@@ -465,8 +469,10 @@ def plot(report: dict[str, Any], path: Path) -> None:
 
 
 def run(tmp: Path, quick: bool, with_cluster: bool, trained: Path | None) -> dict[str, Any]:
-    """Train and serve both bots one at a time, then the cluster; `trained`: serve that model of ours."""
+    """Train both bots one at a time, serve them side by side, then the cluster; `trained`: serve that
+    model of ours."""
     levels = QUICK_LEVELS if quick else LEVELS
+    rounds = 1 if quick else ROUNDS
     database_url = f"sqlite:///{tmp / 'knowledge.db'}"
     build(database_url)
     print("creating the starter bot (rasa init --no-prompt) ...", flush=True)
@@ -485,19 +491,20 @@ def run(tmp: Path, quick: bool, with_cluster: bool, trained: Path | None) -> dic
     # Warm the file cache for Rasa's server imports, so the server measured first is not
     # penalised for going first.
     run_logged([PYTHON, "-c", "import rasa.core.run, tensorflow"], ROOT, {}, LOGS / "warm-up.log")
-    print("serving the starter bot ...", flush=True)
-    starter = {
-        "train_s": starter_train,
-        "init_s": init_s,
-        "model_mib": starter_model.stat().st_size / 2**20,
-        **bench_starter(tmp, project, starter_model, levels),
-    }
-    print("serving ours ...", flush=True)
-    ours = {
-        "train_s": ours_train,
-        "model_mib": ours_model.stat().st_size / 2**20,
-        **bench_ours(tmp, ours_model, database_url, levels),
-    }
+    print(f"serving both bots; each level {rounds} times, the bots taking turns ...", flush=True)
+    with (
+        serving_starter(tmp, project, starter_model) as starter,
+        serving_ours(tmp, ours_model, database_url) as ours,
+    ):
+        measured = measure_levels(
+            {"starter": (starter["webhook"], STARTER_MESSAGES), "ours": (ours["webhook"], OURS_MESSAGES)},
+            levels,
+            rounds,
+        )
+    starter.update(train_s=starter_train, init_s=init_s, model_mib=starter_model.stat().st_size / 2**20)
+    starter["levels"] = measured["starter"]
+    ours.update(train_s=ours_train, model_mib=ours_model.stat().st_size / 2**20)
+    ours["levels"] = measured["ours"]
     results = {"ours": ours, "starter": starter}
     if with_cluster:
         print("serving ours as a cluster ...", flush=True)
