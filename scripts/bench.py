@@ -3,8 +3,9 @@
 For each bot: `rasa train` from scratch with a cold cache, server start-up time, resident
 memory, and REST turns at 1, 10 and 50 concurrent senders (throughput, p50 and p95
 latency). Both bots are served side by side and take turns: each level runs three times a
-bot and the median is reported, so a slow minute of the machine does not fall on one bot. Then the same load through the two-server cluster (deploy/cluster.py: nginx,
-two Rasa and two action servers, PostgreSQL, Redis). Conversations are 10 turns long at
+bot and the median is reported, so a slow minute of the machine does not fall on one bot.
+Then the same load through the two-server cluster (deploy/cluster.py: nginx, two Rasa and
+two action servers, PostgreSQL, Redis). Conversations are 10 turns long at
 every level, so the levels differ only in concurrency. Per-sender and per-address rate
 limits are off: every simulated user comes from 127.0.0.1.
 
