@@ -1,4 +1,4 @@
-"""Base for this project's pipeline components: nothing to train, nothing to configure."""
+"""Base for this project's pipeline components: nothing to train, built from their configuration alone."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rasa.engine.storage.storage import ModelStorage
 
 
 class StatelessComponent(GraphComponent):
-    """A graph component built without configuration or stored state."""
+    """A graph component with no stored state, built from the keys of its `get_default_config()`."""
 
     @classmethod
     def create(
@@ -20,4 +20,4 @@ class StatelessComponent(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> GraphComponent:
-        return cls()
+        return cls(**{key: config[key] for key in cls.get_default_config()})

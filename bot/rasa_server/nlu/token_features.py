@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import FEATURE_TYPE_SEQUENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.rasa_server.nlu.component import StatelessComponent
+
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class SentenceFeaturesOnly(GraphComponent):
+class SentenceFeaturesOnly(StatelessComponent):
     """Removes the text's token-level features of every featurizer but those in `keep`."""
 
     def __init__(self, keep: list[str]) -> None:
@@ -33,16 +32,6 @@ class SentenceFeaturesOnly(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"keep": []}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SentenceFeaturesOnly:
-        return cls(config["keep"])
 
     def _strip(self, message: Message) -> None:
         message.features = [
