@@ -38,7 +38,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Give every test its layer, so `make test-fast` can leave out e2e and cluster (and slow); run the
     cluster's tests after the others, to give the cluster they share time to start beside them, and
     the tests of `background` snippets last, to give the snippets the whole session to finish."""
-    items.sort(key=lambda item: (item.get_closest_marker("background") is not None, _in_cluster_module(item)))
+    items.sort(key=lambda item: (item.get_closest_marker("background") is not None, _uses_cluster(item)))
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
@@ -72,8 +72,9 @@ def _start_snippet(item: pytest.Item) -> Snippets:
     return snippets
 
 
-def _in_cluster_module(item: pytest.Item) -> bool:
-    return item.nodeid.startswith("tests/test_cluster.py")
+def _uses_cluster(item: pytest.Item) -> bool:
+    """A test of the one cluster the session shares (the `running` fixture)."""
+    return "running" in getattr(item, "fixturenames", ())
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -82,7 +83,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if snippets := session.config.stash.get(SNIPPETS, None):
         snippets.stop(keep={item.nodeid for item in session.items})
     will_run = not session.config.option.collectonly and not os.environ.get("PYTEST_XDIST_WORKER")
-    if will_run and any(_in_cluster_module(item) for item in session.items) and not cluster.missing_packages():
+    if will_run and any(_uses_cluster(item) for item in session.items) and not cluster.missing_packages():
         _start_cluster(session.config)
 
 

@@ -16,14 +16,12 @@ class Early(Generic[T]):
         self._manager = manager
         self._value: T | None = None
         self._error: BaseException | None = None
-        self._entered = False
         self._thread = threading.Thread(target=self._enter, name="early-start", daemon=True)
         self._thread.start()
 
     def _enter(self) -> None:
         try:
             self._value = self._manager.__enter__()
-            self._entered = True
         except BaseException as error:  # handed to the test that asks for the value
             self._error = error
 
@@ -35,5 +33,5 @@ class Early(Generic[T]):
 
     def close(self) -> None:
         self._thread.join()
-        if self._entered:
+        if self._error is None:
             self._manager.__exit__(None, None, None)
