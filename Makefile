@@ -5,7 +5,7 @@ PY := .venv/bin/python
 RASA := .venv/bin/rasa
 MODEL := models/fanzha.tar.gz
 TRAINING_DATA := data/nlu data/rules data/stories
-TRAINING_FILES := config.yml domain.yml data/knowledge/questions.yml bot/text/handover.py bot/text/textnorm.py \
+TRAINING_FILES := config.yml domain.yml bot/text/handover.py bot/text/textnorm.py \
 	$(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml data/jieba/* bot/rasa_server/nlu/*.py)
 KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml) $(wildcard bot/knowledge/*.py)
 # Runtime files (SQLite databases, credentials, logs): FANZHA_VAR_DIR, as bot/settings.py reads it.

@@ -229,14 +229,22 @@ def test_loader_refuses_a_general_key(tmp_path):
         read(directory)
 
 
-def test_training_importer_reads_the_answers_through_the_loader(tmp_path, monkeypatch):
+def test_training_importer_gives_every_question_key_a_stand_in_response():
+    """Rasa wants a response per retrieval key; the key stands in, the answer is the action's."""
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
     from bot.rasa_server.nlu import importer  # Rasa's importer classes: only this test needs them
 
-    assert importer.question_answers() == {q["key"]: "\n".join(q["answer"]) for q in QUESTIONS}
-    directory = _knowledge_copy(tmp_path, lambda entries: entries[1].pop("answer"))
-    monkeypatch.setattr(importer, "QUESTIONS_FILE", directory / "questions.yml")
-    with pytest.raises(KnowledgeDataError, match=r"^questions\.yml entry 2 \('[a-z_]+/[a-z_]+'\): field 'answer'"):
-        importer.question_answers()
+    nlu = TrainingData(
+        [
+            Message.build("被骗了要带什么材料", intent="lost_money/evidence_materials"),
+            Message.build("我被骗了", intent="lost_money"),
+        ]
+    )
+    assert importer.retrieval_responses(nlu) == {
+        "utter_lost_money/evidence_materials": [{"text": "lost_money/evidence_materials"}]
+    }
 
 
 # ---------------------------------------------------------------- repository
