@@ -85,9 +85,10 @@ def rasa_server_args(model: Path, port: int, credentials: Path, endpoints: Path,
     ]
 
 
-def action_endpoint(url: str) -> dict[str, Any]:
-    """endpoints.yml's action endpoint (e.g. `enable_selective_domain`) on `url`."""
-    config = yaml.safe_load((ROOT / "endpoints.yml").read_text())["action_endpoint"]
+def endpoint(section: str, url: str) -> dict[str, Any]:
+    """A section of endpoints.yml (the action endpoint with `enable_selective_domain`, the tracker
+    store with `keep_in_memory`, ...) at another `url`."""
+    config = yaml.safe_load((ROOT / "endpoints.yml").read_text())[section]
     return {**config, "url": url}
 
 

@@ -41,7 +41,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-import yaml  # noqa: E402
 
 from bot.knowledge.loader import build  # noqa: E402
 from deploy import cluster, processes  # noqa: E402
@@ -330,10 +329,9 @@ def serving_ours(tmp: Path, model: Path, database_url: str) -> Iterator[dict[str
         health = f"http://127.0.0.1:{action_port}/health"
         processes.wait_until(lambda: get(health), [actions], interval=0.1)
         action_startup = time.monotonic() - start
-        tracker_store = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]
         endpoints = {
-            "action_endpoint": processes.action_endpoint(f"http://127.0.0.1:{action_port}/webhook"),
-            "tracker_store": {**tracker_store, "url": f"sqlite:///{tmp / 'tracker.db'}"},
+            "action_endpoint": processes.endpoint("action_endpoint", f"http://127.0.0.1:{action_port}/webhook"),
+            "tracker_store": processes.endpoint("tracker_store", f"sqlite:///{tmp / 'tracker.db'}"),
         }
         files = processes.server_files(tmp, port, {"bot.rasa_server.channels.rest.RestInput": None}, endpoints)
         args = processes.rasa_server_args(model, port, *files)

@@ -173,7 +173,7 @@ def main() -> None:
         build(database)
         action_port, rasa_port = processes.free_port(), processes.free_port()
         endpoints = {
-            "action_endpoint": processes.action_endpoint(f"http://127.0.0.1:{action_port}/webhook"),
+            "action_endpoint": processes.endpoint("action_endpoint", f"http://127.0.0.1:{action_port}/webhook"),
             "tracker_store": {
                 "type": "bot.rasa_server.tracker_store.PersistentTrackerStore",
                 "url": f"sqlite:///{work / 'tracker.db'}",

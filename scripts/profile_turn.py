@@ -36,7 +36,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402
 
 from deploy import cluster, processes  # noqa: E402
 from scripts.bench import OURS_MESSAGES  # noqa: E402
@@ -127,8 +126,7 @@ def tracker_store_config(url: str, stock: bool) -> dict[str, Any]:
     """endpoints.yml's tracker store on `url`; `stock`: Rasa's own SQLTrackerStore."""
     if stock:
         return {"type": "sql", "url": url}
-    config = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]
-    return {**config, "url": url}
+    return processes.endpoint("tracker_store", url)
 
 
 async def replay(
@@ -153,7 +151,7 @@ async def replay(
     configure_structlog(logging.INFO)
 
     endpoints = AvailableEndpoints(
-        action=EndpointConfig(**processes.action_endpoint(action_url)),
+        action=EndpointConfig(**processes.endpoint("action_endpoint", action_url)),
         tracker_store=EndpointConfig(**tracker_store),
     )
     agent = await load_agent(model_path=str(model), endpoints=endpoints)

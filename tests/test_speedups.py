@@ -270,7 +270,7 @@ def test_the_domain_goes_only_to_the_form_validator(action, gets_domain):
     from deploy import processes
 
     domain = Domain.load(str(servers.ROOT / "domain.yml"))
-    endpoint = EndpointConfig(**processes.action_endpoint("http://127.0.0.1:1/webhook"))
+    endpoint = EndpointConfig(**processes.endpoint("action_endpoint", "http://127.0.0.1:1/webhook"))
     body = RemoteAction(action, endpoint)._action_call_format(DialogueStateTracker("s", domain.slots), domain)
     assert ("domain" in body) is gets_domain
     assert body["tracker"]["sender_id"] == "s"

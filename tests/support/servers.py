@@ -57,7 +57,7 @@ class RasaServer:
             self.port,
             credentials or {"bot.rasa_server.channels.rest.RestInput": None},
             {
-                "action_endpoint": processes.action_endpoint(action_url),
+                "action_endpoint": processes.endpoint("action_endpoint", action_url),
                 "tracker_store": tracker_store,
                 **(endpoints or {}),
             },
