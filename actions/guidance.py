@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import format_scam_type
+from actions.knowledge import format_law_facts, format_scam_type
 from actions.questions import MIN_CONFIDENCE, MIN_CONFIDENCE_OVER_ANALYSIS, asked_question, format_question
 from actions.repository import repository
 from actions.tracker import latest_intent, user_text
@@ -92,12 +92,16 @@ OFF_TOPIC_REPLIES = {"out_of_scope": "utter_out_of_scope", "bot_challenge": "utt
 
 class ActionAnswerOffTopic(Action):
     """None of the topics to the classifier (off topic, unclear, a greeting, a question about the
-    bot); but a pasted message of a known scam family still gets its analysis.
+    bot); but a pasted message of a known scam family still gets its analysis, and an unclear
+    question the store answers exactly still gets its answer.
 
     "明天早上到我办公室来一趟，有事找你" reads like office small talk (or a greeting, or a question to
     the bot) to the model, and like the opening of a fake-boss scam to a human adviser: the
-    family's signs in the text decide, not the intent. Without a family, each intent gets its own
-    reply (OFF_TOPIC_REPLIES) and an unclear message the ask-again one.
+    family's signs in the text decide, not the intent. "帮信罪一般判几年啊" may fall between the
+    law and the card topics (the classifier's fallback when two intents tie); both would answer
+    with the statute, which the store finds by the question's own words (a law fact's keywords
+    and cues). Otherwise each intent gets its own reply (OFF_TOPIC_REPLIES) and an unclear
+    message the ask-again one.
     """
 
     def name(self) -> str:
@@ -106,10 +110,12 @@ class ActionAnswerOffTopic(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         text = user_text(tracker)
         analysis = _analysis(text)
+        intent = latest_intent(tracker)
         if analysis and analysis.family:
             dispatcher.utter_message(text=format_analysis(analysis))
             _offer_steps(dispatcher, "suspected_scam_call")
+        elif intent not in OFF_TOPIC_REPLIES and (facts := repository.law_facts_answering(text)):
+            dispatcher.utter_message(text=format_law_facts(facts))
         else:
-            intent = latest_intent(tracker)
             dispatcher.utter_message(response=OFF_TOPIC_REPLIES.get(intent, "utter_default"))
         return []

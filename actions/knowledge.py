@@ -22,6 +22,10 @@ def format_law_fact(fact: LawFact) -> str:
     return f"{fact.statement}（依据：{fact.statute}）" if fact.statute else fact.statement
 
 
+def format_law_facts(facts: list[LawFact]) -> str:
+    return "\n".join(f"• {format_law_fact(f)}" for f in facts)
+
+
 def format_scam_type(t: ScamType, lead: str = "") -> str:
     return f"{lead}【{t.name}】\n常见特征：\n{bullet_lines(t.signs)}\n现在该做的：\n{bullet_lines(t.advice)}"
 
@@ -55,12 +59,12 @@ class ActionAnswerLaw(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         facts = repository.law_facts(user_text(tracker))
         if facts:
-            dispatcher.utter_message(text="\n".join(f"• {format_law_fact(f)}" for f in facts))
+            dispatcher.utter_message(text=format_law_facts(facts))
         else:
             general = repository.law_facts("反电信网络诈骗法")
             reply = "我的资料里没有直接回答这个问题的内容。"
             if general:
-                reply += "和反诈相关的法律要点有：\n" + "\n".join(f"• {format_law_fact(f)}" for f in general)
+                reply += "和反诈相关的法律要点有：\n" + format_law_facts(general)
             dispatcher.utter_message(text=reply)
         return []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa_sdk import Tracker
 
-from actions.knowledge import format_hotline, format_law_fact
+from actions.knowledge import format_hotline, format_law_facts
 from actions.statistics import format_figures
 from bot.knowledge.models import QuestionAnswer
 
@@ -35,7 +35,7 @@ def format_question(qa: QuestionAnswer) -> str:
     """The answer first, then the law, figures and numbers it rests on, each with its citation."""
     parts = ["\n".join(qa.answer)]
     if qa.law:
-        parts.append("\n".join(f"• {format_law_fact(fact)}" for fact in qa.law))
+        parts.append(format_law_facts(qa.law))
     if qa.figures:
         parts.append(format_figures(list(qa.figures)))
     if qa.hotlines:

@@ -7,7 +7,7 @@ import re
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.guidance import ActionAnswerOffTopic, ActionGiveGuidance
+from actions.guidance import OFF_TOPIC_REPLIES, ActionAnswerOffTopic, ActionGiveGuidance
 from actions.knowledge import ActionAnswerHotline, ActionAnswerLaw, ActionAnswerScamType
 from actions.statistics import OVERVIEW_LINES, ActionAnswerStatistics, format_figures
 from tests.support.trackers import tracker_for
@@ -311,6 +311,25 @@ async def test_no_scam_family_gets_the_off_topic_or_ask_again_reply(domain, text
     dispatcher = CollectingDispatcher()
     await ActionAnswerOffTopic().run(dispatcher, tracker_for(text, intent), domain)
     assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "statute"),
+    [
+        ("帮信罪一般判几年啊", "nlu_fallback", True),  # a tie between the law and the card topics
+        ("卖卡的帮信罪会坐牢吗", "nlu_fallback", True),
+        ("帮信罪一般判几年啊", "out_of_scope", False),  # the classifier was sure: not a question for the store
+        ("帮信罪这个词我听说过", "nlu_fallback", False),  # the topic's words, but no question it answers
+    ],
+)
+async def test_an_unclear_question_the_store_answers_exactly_gets_that_answer(domain, text, intent, statute):
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerOffTopic().run(dispatcher, tracker_for(text, intent), domain)
+    said = [m.get("text") or m.get("response") for m in dispatcher.messages]
+    if statute:
+        assert len(said) == 1 and "三年以下有期徒刑或者拘役" in said[0] and "第二百八十七条之二" in said[0]
+    else:
+        assert said == [OFF_TOPIC_REPLIES.get(intent, "utter_default")]
 
 
 POLICE_SMS = "我是市公安局刑侦支队的张警官，你的身份证涉嫌一起洗钱案，需要把资金转入安全账户配合资金清查，此案保密。"

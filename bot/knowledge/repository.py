@@ -131,6 +131,10 @@ class KnowledgeRepository:
         scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
         return self._cited([fact for *_, fact in scored[:limit]])
 
+    def law_facts_answering(self, text: str) -> list[LawFact]:
+        """The law facts of `law_facts` that answer the question in `text` itself (a cue matches too)."""
+        return [fact for fact in self.law_facts(text) if _score(text, fact.cues)]
+
     def hotlines(self) -> list[Hotline]:
         """All hotlines in file order, the essential ones (110, 96110, 12381) first."""
         return self._entries(Hotline)
