@@ -31,14 +31,15 @@ INTEGRATION_FIXTURES = {"browser", "static_page"}
 # Tests that drive headless Chromium take seconds each: `slow`, in `make test` but not `make test-fast`.
 SLOW_FIXTURES = {"browser"}
 SNIPPETS = pytest.StashKey[Snippets]()
-CLUSTER = pytest.StashKey[Early[cluster.Cluster]]()
+EARLY = pytest.StashKey[dict[str, Early]]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Give every test its layer, so `make test-fast` can leave out e2e and cluster (and slow); run the
-    cluster's tests after the others, to give the cluster they share time to start beside them, and
-    the tests of `background` snippets last, to give the snippets the whole session to finish."""
-    items.sort(key=lambda item: (item.get_closest_marker("background") is not None, _uses_cluster(item)))
+    tests of servers started at collection after the others, to give those servers time to start
+    beside them, and the tests of `background` snippets last, to give the snippets the whole session
+    to finish."""
+    items.sort(key=lambda item: (item.get_closest_marker("background") is not None, bool(_early_fixtures(item))))
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
@@ -72,27 +73,42 @@ def _start_snippet(item: pytest.Item) -> Snippets:
     return snippets
 
 
-def _uses_cluster(item: pytest.Item) -> bool:
-    """A test of the one cluster the session shares (the `running` fixture)."""
-    return "running" in getattr(item, "fixturenames", ())
+# Session fixtures whose servers start at collection, on a thread each, when a selected test uses
+# them: what each one starts, given a folder of its own. They need no other fixture.
+EARLY_STARTS = {
+    "running": lambda workdir: cluster.cluster(workdir, env=config.CLUSTER_ENV),
+    "read_back_rasa": servers.read_back_rasa,
+}
+
+
+def _early_fixtures(item: pytest.Item) -> set[str]:
+    return EARLY_STARTS.keys() & set(getattr(item, "fixturenames", ()))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """End the snippets of tests that were collected but will not run (left out by -m or -k), and
-    start the cluster now if its tests will run: it loads four servers while the other tests run."""
+    start the servers of EARLY_STARTS whose tests will run: they load while the other tests run."""
     if snippets := session.config.stash.get(SNIPPETS, None):
         snippets.stop(keep={item.nodeid for item in session.items})
-    will_run = not session.config.option.collectonly and not os.environ.get("PYTEST_XDIST_WORKER")
-    if will_run and any(_uses_cluster(item) for item in session.items) and not cluster.missing_packages():
-        _start_cluster(session.config)
+    if session.config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    for name in sorted(set().union(*(_early_fixtures(item) for item in session.items))):
+        if name != "running" or not cluster.missing_packages():
+            _start_early(session.config, name)
 
 
-def _start_cluster(pytest_config: pytest.Config) -> Early[cluster.Cluster]:
-    workdir = Path(tempfile.mkdtemp(prefix="fanzha-cluster-"))
-    early = pytest_config.stash[CLUSTER] = Early(cluster.cluster(workdir, env=config.CLUSTER_ENV))
+def _start_early(pytest_config: pytest.Config, name: str) -> Early:
+    workdir = Path(tempfile.mkdtemp(prefix=f"fanzha-{name}-"))
+    early = pytest_config.stash.setdefault(EARLY, {})[name] = Early(EARLY_STARTS[name](workdir))
     pytest_config.add_cleanup(lambda: shutil.rmtree(workdir, ignore_errors=True))
     pytest_config.add_cleanup(early.close)
     return early
+
+
+def _early(request: pytest.FixtureRequest) -> object:
+    started = request.config.stash.get(EARLY, {})
+    name = request.fixturename
+    return (started.get(name) or _start_early(request.config, name)).value()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -103,8 +119,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 @pytest.fixture(scope="session")
 def running(request: pytest.FixtureRequest) -> cluster.Cluster:
     """The cluster (deploy/cluster.py) of tests/test_cluster.py, started at collection when it can be."""
-    early = request.config.stash.get(CLUSTER, None) or _start_cluster(request.config)
-    return early.value()
+    return _early(request)
+
+
+@pytest.fixture(scope="session")
+def read_back_rasa(request: pytest.FixtureRequest) -> servers.RasaServer:
+    """A second Rasa server that reads every turn back from SQLite, started at collection."""
+    return _early(request)
 
 
 @pytest.fixture

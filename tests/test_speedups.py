@@ -174,28 +174,15 @@ def replies(url: str, sender: str, message: str) -> list[str]:
     return [reply.get("text", "") for reply in answer]
 
 
-def test_kept_and_read_back_conversations_get_the_same_replies_and_rows(workdir, action_url, rasa):
+def test_kept_and_read_back_conversations_get_the_same_replies_and_rows(rasa, read_back_rasa):
     """The session's server (conversations kept in memory) and one reading every turn back from
     SQLite: the bench's conversations (including the lost-money walk-through) get the same
     replies and stored rows."""
     from scripts.bench import OURS_MESSAGES
 
-    kept = rasa
-    plain = servers.RasaServer(
-        workdir,
-        action_url,
-        endpoints={
-            "tracker_store": {
-                "type": "bot.rasa_server.tracker_store.PersistentTrackerStore",
-                "url": f"sqlite:///{workdir / 'plain-tracker.db'}",
-                "keep_in_memory": 0,
-            }
-        },
-    )
     sender = uuid.uuid4().hex
-    with plain:
-        for message in OURS_MESSAGES:
-            assert replies(kept.url, sender, message) == replies(plain.url, sender, message), message
+    for message in OURS_MESSAGES:
+        assert replies(rasa.url, sender, message) == replies(read_back_rasa.url, sender, message), message
 
     def rows(path: Path) -> list[tuple]:
         with sqlite3.connect(path) as db:
@@ -204,8 +191,8 @@ def test_kept_and_read_back_conversations_get_the_same_replies_and_rows(workdir,
                 (f"rest:{sender}",),
             ).fetchall()
 
-    assert len(rows(kept.tracker_db)) > 3 * len(OURS_MESSAGES)
-    assert rows(kept.tracker_db) == rows(workdir / "plain-tracker.db")
+    assert len(rows(rasa.tracker_db)) > 3 * len(OURS_MESSAGES)
+    assert rows(rasa.tracker_db) == rows(read_back_rasa.tracker_db)
 
 
 def test_keyed_knowledge_lookups_are_read_once(database_url, repository):

@@ -18,12 +18,15 @@ CORS_ORIGIN = "http://127.0.0.1:8080"  # an origin the server allows besides the
 ACTION_TIMEOUT = 5.0  # seconds a turn may wait for the action server (the default)
 
 # The cluster's servers (tests/test_cluster.py): every test client is 127.0.0.1, so only the
-# per-sender limit is left low, to be tested.
+# per-sender limit is left low, to be tested. A killed server's conversation locks last 10 s
+# instead of deploy/cluster.py's 20 (turns here take well under a second): the turns nginx
+# retries on the other server wait that long.
 CLUSTER_PER_SENDER_LIMIT = 8
 CLUSTER_ENV = {
     "RATE_LIMIT_PER_MINUTE": str(CLUSTER_PER_SENDER_LIMIT),
     "RATE_LIMIT_PER_ADDRESS": "100000",
     "NEW_CONVERSATIONS_PER_MINUTE": "100000",
+    "TICKET_LOCK_LIFETIME": "10",
 }
 
 

@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.knowledge.loader import build
 from deploy import processes
 from deploy.processes import MODEL, ROOT, free_port, lasting_port
 
@@ -41,6 +42,7 @@ class RasaServer:
         env: dict[str, str] | None = None,
         extra_args: tuple[str, ...] = (),
         port: int | None = None,
+        keep_in_memory: int | None = None,
     ) -> None:
         if not MODEL.exists():
             raise RuntimeError(f"{MODEL} is missing: run `make train` first")
@@ -51,6 +53,7 @@ class RasaServer:
         tracker_store = {
             "type": "bot.rasa_server.tracker_store.PersistentTrackerStore",
             "url": f"sqlite:///{self.tracker_db}",
+            **({} if keep_in_memory is None else {"keep_in_memory": keep_in_memory}),
         }
         files = processes.server_files(
             workdir,
@@ -98,6 +101,19 @@ class RasaServer:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def read_back_rasa(workdir: Path) -> Iterator[RasaServer]:
+    """A Rasa server whose tracker store keeps no conversation in memory (every turn is read back from
+    SQLite), with a knowledge store and action server of its own, so that it needs no session fixture."""
+    database_url = f"sqlite:///{workdir / 'knowledge.db'}"
+    build(database_url)
+    with (
+        action_server(workdir, {"DATABASE_URL": database_url}) as action_url,
+        RasaServer(workdir, action_url, keep_in_memory=0) as server,
+    ):
+        yield server
 
 
 def port_of(url: str) -> int:
