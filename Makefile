@@ -80,7 +80,7 @@ test-without-model: install knowledge
 test-fast: lint install knowledge
 	$(PY) -m pytest -n 2 -m "not e2e and not cluster and not slow"
 
-# Held-out intent and question figures, confusions, and 5-fold cross-validation (about 15 minutes here).
+# Held-out intent and question figures, confusions, and 5-fold cross-validation (about 10 minutes here).
 eval: install train
 	$(PY) scripts/evaluate.py --cross-validation
 

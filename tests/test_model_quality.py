@@ -22,12 +22,12 @@ pytestmark = pytest.mark.e2e
 RESULTS = ROOT / "results"
 HELDOUT_REPORTS = RESULTS / "nlu"
 # Regression guards a little under what the model measured on these sets (README, "Evaluate
-# and benchmark", 2026-12-02, model 5: macro-F1 0.934, the weakest core intent 0.924
+# and benchmark", 2026-12-02, model 7: macro-F1 0.938, the weakest core intent 0.934
 # (suspected_scam_call); of the specific questions whose topic was read right, the right key
-# 0.867; given their own answer (topic, key and the action's confidence gate) 0.770). Trials on
-# slightly different data measured macro-F1 0.923-0.944 and the weakest core intent 0.923-0.952:
-# the guards leave room for that spread. The issue's goal (macro-F1 >= 0.95, every core intent
-# >= 0.93) is not reached.
+# 0.856; given their own answer (topic, key and the action's confidence gate) 0.762). Trials on
+# slightly different data measured macro-F1 0.923-0.944, the weakest core intent 0.916-0.952 and
+# answered 0.715-0.789: the guards leave room for most of that spread. The issue's goal
+# (macro-F1 >= 0.95, every core intent >= 0.93) is half reached (macro-F1 is not).
 MIN_MACRO_F1 = 0.90
 MIN_CORE_F1 = 0.90
 MIN_QUESTION_ACCURACY = 0.83
