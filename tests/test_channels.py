@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 import yaml
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
@@ -50,6 +51,7 @@ def fresh_limits(monkeypatch):
     monkeypatch.setattr(common, "new_conversations", NewConversationLimiter(10))
     monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)  # undo the start-up steps afterwards
     monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
+    monkeypatch.setattr(DaskGraphRunner, "run", DaskGraphRunner.run)
 
 
 async def post(url: str, body: Any, headers: dict | None = None) -> tuple[int, Any]:
@@ -315,14 +317,15 @@ async def test_outside_a_turn_each_call_has_its_own_timeout(monkeypatch) -> None
 
 
 IMPORT_THE_CHANNELS = (
-    "import rasa.core.actions.action as a, rasa.utils.endpoints as e\n"
-    "before = (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run, e.EndpointConfig.session)\n"
+    "import rasa.core.actions.action as a, rasa.utils.endpoints as e, rasa.engine.runner.dask as d\n"
+    "before = (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run, e.EndpointConfig.session, d.DaskGraphRunner.run)\n"
     "import bot.rasa_server.channels.rest, bot.rasa_server.channels.telegram, bot.rasa_server.channels.wechat\n"
-    "print(before == (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run, e.EndpointConfig.session))"
+    "print(before == (a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction.run, e.EndpointConfig.session, d.DaskGraphRunner.run))"
 )
 
 
 @pytest.mark.background(IMPORT_THE_CHANNELS, {"ACTION_TIMEOUT": "3", "TF_CPP_MIN_LOG_LEVEL": "3"})
 def test_importing_the_channels_changes_nothing_in_rasa(background) -> None:
-    """The timeout is set by the channels' start-up step, not as a side effect of importing them."""
+    """The timeout and the graph runner are set by the channels' start-up step, not as a side effect of
+    importing them."""
     assert background.stdout.strip().splitlines()[-1] == "True", background.stderr[-2000:]

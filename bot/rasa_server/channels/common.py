@@ -30,6 +30,7 @@ from bot import settings
 from bot.rasa_server.action_connections import close_action_connections, keep_action_connections
 from bot.rasa_server.action_response_check import check_action_responses_quickly
 from bot.rasa_server.channels.retries import Attempt
+from bot.rasa_server.graph_runner import run_graphs_in_order
 from bot.rasa_server.state import MemoryState, local_or_shared
 from bot.text.handover import handed_over
 from bot.text.privacy import Redaction, notice, redact
@@ -74,6 +75,7 @@ def channel_blueprint(name: str) -> Blueprint:
         bound_action_calls()
         check_action_responses_quickly()
         keep_action_connections()
+        run_graphs_in_order()
 
     @blueprint.listener("after_server_stop")
     async def close(*_: Any) -> None:
