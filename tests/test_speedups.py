@@ -123,6 +123,36 @@ def test_kept_conversation_is_written_as_rasa_would(tmp_path):
     assert [e.as_dict() for e in again.events] == [e.as_dict() for e in second.events]
 
 
+def test_a_new_conversation_through_rasas_wrapper_is_written_once_and_kept(tmp_path, monkeypatch):
+    """Rasa's processor reaches the store through AwaitableTrackerStore, whose get_or_create_tracker
+    creates and saves a new sender's tracker without the store's own create_tracker: the first save
+    still writes every event without asking the database again, and the next turn reuses it."""
+    from rasa.core.tracker_store import AwaitableTrackerStore, SQLTrackerStore
+
+    kept, plain = store(tmp_path / "kept.db"), store(tmp_path / "plain.db", keep_in_memory=0)
+    asked = []
+    rasas_save = SQLTrackerStore.save
+
+    async def counted(self, tracker):
+        asked.append(tracker.sender_id)
+        await rasas_save(self, tracker)
+
+    monkeypatch.setattr(SQLTrackerStore, "save", counted)
+
+    async def two_turns(where: PersistentTrackerStore):
+        wrapped = AwaitableTrackerStore(where)
+        first = await turn(wrapped, "rest:w", "你好")
+        return first, await turn(wrapped, "rest:w", "被骗了", amount="两万")
+
+    first, second = asyncio.run(two_turns(kept))
+    assert first is second and asked == []
+    asyncio.run(two_turns(plain))
+    assert asked  # the store that keeps nothing saves as Rasa does
+    assert without_time(stored_events(tmp_path / "kept.db", "rest:w")) == without_time(
+        stored_events(tmp_path / "plain.db", "rest:w")
+    )
+
+
 def test_a_turn_that_failed_before_its_save_is_not_reused(tmp_path):
     kept = store(tmp_path / "t.db")
 

@@ -8,7 +8,8 @@ on every turn, and on every save counts the stored events again to find the new 
 a SQLite file (one Rasa server, the `make run` default) the last `keep_in_memory`
 conversations (endpoints.yml, default 1000; 0 turns it off) stay in memory as the trackers
 their last turns saved: the next turn starts from that tracker and its save writes only
-the events added since. Every event is still written at the end of its turn. A SQLite file
+the events added since; a new sender's first save, too, writes its events without counting
+the stored ones (there are none). Every event is still written at the end of its turn. A SQLite file
 also runs in WAL mode on one connection, so a save is one commit without a journal fsync
 (a power cut may lose the last turns; a crash of the server does not). PostgreSQL (the
 cluster, several servers) is unchanged: every turn reads the database.
@@ -58,7 +59,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 class _Kept(NamedTuple):
-    tracker: DialogueStateTracker
+    tracker: DialogueStateTracker | None  # None: the database had no events for this sender
     stored: int  # how many of tracker.events are in the database
     at: float
 
@@ -96,21 +97,21 @@ class PersistentTrackerStore(SQLTrackerStore):
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """The kept tracker when it is as the last save left it, else the database's."""
+        """The kept tracker when it is as the last save left it, else the database's.
+
+        When the database has nothing for the sender, that is kept too: Rasa then creates the
+        tracker (its processor through a wrapper that does not call `create_tracker` here) and
+        saves it, and that first save writes every event without asking the database again.
+        """
         kept = self._kept.get(sender_id)
-        if kept and len(kept.tracker.events) == kept.stored and time.monotonic() - kept.at < KEEP_SECONDS:
+        if kept and kept.tracker and len(kept.tracker.events) == kept.stored and self._fresh(kept):
             self._kept.move_to_end(sender_id)
             return kept.tracker
         tracker = await super().retrieve(sender_id)
         if tracker is None:
-            self._kept.pop(sender_id, None)
+            self._keep_none_stored(sender_id)
         else:
             self._keep(tracker, len(tracker.events))
-        return tracker
-
-    async def create_tracker(self, sender_id: str, append_action_listen: bool = True) -> DialogueStateTracker:
-        tracker = await super().create_tracker(sender_id, append_action_listen)
-        self._keep(tracker, len(tracker.events))
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -120,7 +121,8 @@ class PersistentTrackerStore(SQLTrackerStore):
         tracker, all sessions) is read from the database again next time.
         """
         kept = self._kept.pop(tracker.sender_id, None)
-        if kept is None or kept.tracker is not tracker:
+        none_stored = kept is not None and kept.tracker is None and self._fresh(kept)
+        if not none_stored and (kept is None or kept.tracker is not tracker):
             await super().save(tracker)
             return
         with self.session_scope() as session:
@@ -129,12 +131,22 @@ class PersistentTrackerStore(SQLTrackerStore):
         self._keep(tracker, len(tracker.events))
 
     def _keep(self, tracker: DialogueStateTracker, stored: int) -> None:
+        self._remember(tracker.sender_id, _Kept(tracker, stored, time.monotonic()))
+
+    def _keep_none_stored(self, sender_id: str) -> None:
+        self._remember(sender_id, _Kept(None, 0, time.monotonic()))
+
+    def _remember(self, sender_id: str, kept: _Kept) -> None:
         if not self.keep_in_memory:
             return
-        self._kept[tracker.sender_id] = _Kept(tracker, stored, time.monotonic())
-        self._kept.move_to_end(tracker.sender_id)
+        self._kept[sender_id] = kept
+        self._kept.move_to_end(sender_id)
         while len(self._kept) > self.keep_in_memory:
             self._kept.popitem(last=False)
+
+    @staticmethod
+    def _fresh(kept: _Kept) -> bool:
+        return time.monotonic() - kept.at < KEEP_SECONDS
 
     def _add(self, session: Any, sender_id: str, events: Iterable[Event]) -> None:
         """The rows SQLTrackerStore.save writes for `events`, in one insert (not one ORM object each)."""
