@@ -104,7 +104,7 @@ class PersistentTrackerStore(SQLTrackerStore):
         saves it, and that first save writes every event without asking the database again.
         """
         kept = self._kept.get(sender_id)
-        if kept and kept.tracker and len(kept.tracker.events) == kept.stored and self._fresh(kept):
+        if kept and kept.tracker is not None and len(kept.tracker.events) == kept.stored and self._fresh(kept):
             self._kept.move_to_end(sender_id)
             return kept.tracker
         tracker = await super().retrieve(sender_id)
