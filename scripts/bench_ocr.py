@@ -174,10 +174,7 @@ def main() -> None:
         action_port, rasa_port = processes.free_port(), processes.free_port()
         endpoints = {
             "action_endpoint": processes.endpoint("action_endpoint", f"http://127.0.0.1:{action_port}/webhook"),
-            "tracker_store": {
-                "type": "bot.rasa_server.tracker_store.PersistentTrackerStore",
-                "url": f"sqlite:///{work / 'tracker.db'}",
-            },
+            "tracker_store": processes.endpoint("tracker_store", f"sqlite:///{work / 'tracker.db'}"),
         }
         files = processes.server_files(work, rasa_port, {"bot.rasa_server.channels.rest.RestInput": None}, endpoints)
         env = {"DATABASE_URL": database, "RASA_TELEMETRY_ENABLED": "false", **processes.NO_RATE_LIMITS}

@@ -228,14 +228,10 @@ def main() -> None:
     options = parser.parse_args()
     timings = Timings()
     instrument(timings)
-    if not options.stock:  # the Rasa server's start-up steps (bot/rasa_server/channels/common.py)
-        from bot.rasa_server.action_connections import keep_action_connections
-        from bot.rasa_server.action_response_check import check_action_responses_quickly
-        from bot.rasa_server.graph_runner import run_graphs_in_order
+    if not options.stock:  # the Rasa server's start-up steps for a cheaper turn
+        from bot.rasa_server.channels.common import take_cheaper_turn_steps
 
-        check_action_responses_quickly()
-        keep_action_connections()
-        run_graphs_in_order()
+        take_cheaper_turn_steps()
     profiler = cProfile.Profile() if options.cprofile else None
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fanzha-profile-")))

@@ -50,11 +50,9 @@ class RasaServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"rasa-{self.port}.log"
         self.tracker_db = workdir / f"tracker-{self.port}.db"
-        tracker_store = {
-            "type": "bot.rasa_server.tracker_store.PersistentTrackerStore",
-            "url": f"sqlite:///{self.tracker_db}",
-            **({} if keep_in_memory is None else {"keep_in_memory": keep_in_memory}),
-        }
+        tracker_store = processes.endpoint("tracker_store", f"sqlite:///{self.tracker_db}")
+        if keep_in_memory is not None:
+            tracker_store["keep_in_memory"] = keep_in_memory
         files = processes.server_files(
             workdir,
             self.port,
