@@ -291,3 +291,44 @@ def test_the_domain_goes_only_to_the_form_validator(action, gets_domain):
     body = RemoteAction(action, endpoint)._action_call_format(DialogueStateTracker("s", domain.slots), domain)
     assert ("domain" in body) is gets_domain
     assert body["tracker"]["sender_id"] == "s"
+
+
+# The trained model's parse of a few messages (intent ranking and the question selector's ranking),
+# with Rasa's prediction call and then through the concrete functions; prints whether they agree.
+SAME_PARSES_THROUGH_CONCRETE_FUNCTIONS = """
+import asyncio, json
+from rasa.core.agent import Agent
+from rasa.utils.tensorflow.models import RasaModel
+from bot.rasa_server.tf_predict import predict_through_concrete_functions
+
+TEXTS = ["我妈刚接到电话说是公安局的，让她把钱转到安全账户，她已经转了5万了", "有人出八百块收我的银行卡",
+         "你好", "这个反诈App是真的吗", "帮信罪判几年", "被骗了能追回来吗", "今天天气怎么样"]
+
+async def parses(agent):
+    out = []
+    for text in TEXTS:
+        parse = await agent.parse_message(text)
+        selector = parse.get("response_selector", {}).get("default", {}).get("ranking", [])
+        out.append([parse["intent_ranking"], selector])
+    return out
+
+async def main():
+    agent = Agent.load("MODEL")
+    rasas = await parses(agent)
+    rasa_predict = RasaModel._rasa_predict
+    predict_through_concrete_functions()
+    print(json.dumps({"patched": RasaModel._rasa_predict is not rasa_predict,
+                      "same": [await parses(agent) for _ in range(2)] == [rasas, rasas]}))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.e2e
+@pytest.mark.background(
+    SAME_PARSES_THROUGH_CONCRETE_FUNCTIONS.replace("MODEL", str(servers.MODEL)),
+    {"LOG_LEVEL": "WARNING", "PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "3"},
+)
+def test_predictions_through_concrete_functions_give_rasas_parses(background):
+    assert background.returncode == 0, background.stderr[-2000:]
+    assert json.loads(background.stdout.strip().splitlines()[-1]) == {"patched": True, "same": True}

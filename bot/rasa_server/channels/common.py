@@ -62,10 +62,16 @@ ESSENTIALS_REPLY = (
 
 def take_cheaper_turn_steps() -> None:
     """Start-up steps that make a turn cheaper without changing what it does (scripts/profile_turn.py
-    takes them too): one response check, kept action-server connections, graphs run node by node."""
+    takes them too): one response check, kept action-server connections, graphs run node by node,
+    TensorFlow predictions through their traced graph."""
+    # Imported here: it loads TensorFlow, which the Rasa server has loaded by now and the
+    # channels' in-process tests need not.
+    from bot.rasa_server.tf_predict import predict_through_concrete_functions
+
     check_action_responses_quickly()
     keep_action_connections()
     run_graphs_in_order()
+    predict_through_concrete_functions()
 
 
 def channel_blueprint(name: str) -> Blueprint:
