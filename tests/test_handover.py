@@ -51,9 +51,17 @@ HANDED_OVER = [
     "My account got drained after I shared my screen",
     "lost about 5k to a fake customer service call",
     "I read out the verification code to the caller",
+    # Told to whoever asked for it.
+    "我把验证码告诉客服了",
+    "我妈把短信验证码念给那个警官了",
+    "密码报给那个人了",
 ]
 
 NOT_HANDED_OVER = [
+    "他把验证码告诉我了",
+    "银行说验证码不要告诉任何人了",
+    "密码告诉你了吗",
+    "我没把密码告诉客服",
     "有人打电话说我涉嫌洗钱，让我转到安全账户，我还没转",
     "对方要我的验证码，我没给",
     "差点就转了，幸好我女儿拦住了",
