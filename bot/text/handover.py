@@ -30,6 +30,8 @@ _MONEY_VERB = (
     rf"|刷卡(?:买|付|交)了|刷了\s*{_NUMBER}"
     # Cantonese perfective: 转咗, 畀咗.
     r"|(?:转|汇|付|交|畀|俾|过)咗"
+    # A police report's wording: "通过手机银行向对方账户转账人民币32000元".
+    rf"|向[^，,]{{0,12}}(?:账户|帐户|账号|卡)内?(?:转账|转帐|汇款|转入|汇入|存入|支付)(?:人民币)?\s*{_NUMBER}"
 )
 _LOSS = (
     r"被骗(?:了|走|去|掉)|骗(?:走|去)了|骗(?:走|去)(?:我|俺|她|他|我们)|骗了(?:我|俺|她|他|我们)"
@@ -74,7 +76,8 @@ _HANDOVER = re.compile(
             rf"{_SECRET}[^，,]{{0,10}}?{_TOLD}",
             rf"{_TOLD}[^，,]{{0,6}}?{_SECRET}",
             rf"{_ASSET}[^，,]{{0,8}}?{_GAVE_ASSET}",
-            rf"{_GAVE_ASSET}[^，,]{{0,6}}?{_ASSET}",
+            # Not "还给了个卡号": a number someone gave to be paid into.
+            rf"{_GAVE_ASSET}[^，,]{{0,6}}?{_ASSET}(?!号)",
             _MONEY_MOVED,
             _ENGLISH,
             _PINYIN,
@@ -98,9 +101,11 @@ _NEGATED = re.compile(
     r"没|未|别|不要|不能|不会|不用|不想|不敢|不肯|差点|差一点|险些|幸好|好在|还好|如果|万一|要是|假如|假设"
     r"|防止|避免|以免|怎么才能|如何|冇|唔"
     r"|(?:让|叫|要|要求|逼|催|劝|骗|喊)(?:我|俺|你|您|她|他|我们|你们|他们|老人|孩子|老百姓|别人|人家|大家|群众|市民|人)"
-    r"|请|准备|打算|要不要|能不能|该不该|是否|会不会|可以|不然|否则|要不是"
+    r"|请|准备|打算|要不要|能不能|该不该|是否|会不会|可以|不然|否则|要不是|都快|快要|就快|正要|正准备"
+    # An order opening the clause: "你先把钱转过去", "您尽快把款汇到…".
+    r"|^(?:你|您)们?(?:先|就|再|赶紧|赶快|马上|立即|立刻|现在|快|直接|只要|只需|尽快|今天|把)"
     # Right before the verb: "我不转了", "说要把钱转到安全账户"; an order to the reader: "你充进去就赚".
-    r"|不再?$|要$|(?:你|您)$"
+    r"|不再?$|(?:要|需要?|须|必须|应当?)$|(?:你|您)$"
 )
 # The same for an English or pinyin match, from the words before it in its clause.
 _NEGATED_LATIN = re.compile(r"n't|\b(?:not|never|almost|nearly|if|to|should|whether|mei|bie|bu|hai\s?mei)\b")
