@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 
 from bot import settings
 from bot.rasa_server.action_connections import close_action_connections, keep_action_connections
+from bot.rasa_server.action_request import send_current_turn_only
 from bot.rasa_server.action_response_check import check_action_responses_quickly
 from bot.rasa_server.channels.retries import Attempt
 from bot.rasa_server.graph_runner import run_graphs_in_order
@@ -62,14 +63,15 @@ ESSENTIALS_REPLY = (
 
 def take_cheaper_turn_steps() -> None:
     """Start-up steps that make a turn cheaper without changing what it does (scripts/profile_turn.py
-    takes them too): one response check, kept action-server connections, graphs run node by node,
-    TensorFlow predictions through their traced graph."""
+    takes them too): one response check, kept action-server connections, action calls that carry
+    the current turn, graphs run node by node, TensorFlow predictions through their traced graph."""
     # Imported here: it loads TensorFlow, which the Rasa server has loaded by now and the
     # channels' in-process tests need not.
     from bot.rasa_server.tf_predict import predict_through_concrete_functions
 
     check_action_responses_quickly()
     keep_action_connections()
+    send_current_turn_only()
     run_graphs_in_order()
     predict_through_concrete_functions()
 
