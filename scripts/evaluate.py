@@ -1,6 +1,7 @@
 """Print how well the trained model understands people: held-out intents, question keys, cross-validation.
 
-    python scripts/evaluate.py                       # held-out sets in tests/nlu/ (never trained on)
+    python scripts/evaluate.py                       # held-out sets in tests/nlu/ (never trained on) and
+                                                     # the development set tests/nlu_dev/ (changes chosen on it)
     python scripts/evaluate.py --cross-validation    # also 5-fold cross-validation of the intents on data/nlu
 
 Rasa writes the full reports under results/ (`make eval` runs both).
@@ -135,6 +136,10 @@ def main(argv: list[str]) -> None:
     rasa_test_nlu("--model", args.model, "--nlu", "tests/nlu", "--out", str(heldout), "--successes")
     print_intents("held-out intents (tests/nlu/, never trained on)", heldout)
     print_questions(heldout)
+
+    dev = ROOT / "results" / "nlu-dev"
+    rasa_test_nlu("--model", args.model, "--nlu", "tests/nlu_dev", "--out", str(dev))
+    print_intents("development set intents (tests/nlu_dev/, never trained on; changes were chosen on it)", dev)
 
     if args.cross_validation:
         folds = ROOT / "results" / "cross-validation"

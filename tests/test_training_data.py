@@ -17,6 +17,7 @@ from tests.support.servers import ROOT
 
 TRAINING_DATA = ["data/nlu", "data/rules", "data/stories"]
 HELDOUT = ROOT / "tests" / "nlu"
+DEV = ROOT / "tests" / "nlu_dev"  # written like the held-out sets; its errors guide the training data
 CORE_INTENTS = ("suspected_scam_call", "lost_money", "selling_card", "app_verification")
 # Character similarity (after the pipeline's normaliser) above which two examples are near-copies.
 MAX_SIMILARITY = 0.8
@@ -78,11 +79,12 @@ def _near_copies(heldout: list[str], training: list[str]) -> list[tuple[str, str
 
 
 @pytest.mark.slow
-def test_heldout_sets_are_not_near_copies_of_training_data():
+def test_heldout_and_dev_sets_are_not_near_copies_of_training_data():
     training = [t for f in sorted((ROOT / "data" / "nlu").glob("*.yml")) for t in _texts(f)]
     heldout = [t for f in sorted(HELDOUT.glob("*.yml")) for t in _texts(f)]
-    assert len(heldout) >= 300
-    assert _near_copies(heldout, training) == []
+    dev = [t for f in sorted(DEV.glob("*.yml")) for t in _texts(f)]
+    assert len(heldout) >= 300 and len(dev) >= 300
+    assert _near_copies(heldout + dev, training) == []
 
 
 def test_the_distance_check_catches_a_near_copy():
