@@ -96,14 +96,14 @@ def specific_questions(report_dir: Path) -> list[Question]:
     return questions
 
 
-def print_questions(report_dir: Path) -> None:
+def print_questions(report_dir: Path, which: str = "held-out") -> None:
     """Key accuracy where the topic was read right, and how often the person gets the question's own answer."""
     questions = specific_questions(report_dir)
     if not questions:
         return
     read = [q for q in questions if q.topic_read]
     answered = sum(q.answered for q in questions)
-    print(f"\nheld-out specific questions: {len(questions)}; topic read right {len(read) / len(questions):.3f}")
+    print(f"\n{which} specific questions: {len(questions)}; topic read right {len(read) / len(questions):.3f}")
     print(f"question keys where the topic was read right: accuracy {sum(q.key_picked for q in read) / len(read):.3f}")
     print(
         f"given their own answer (topic, key, confidence >= {MIN_CONFIDENCE}): "
@@ -138,8 +138,9 @@ def main(argv: list[str]) -> None:
     print_questions(heldout)
 
     dev = ROOT / "results" / "nlu-dev"
-    rasa_test_nlu("--model", args.model, "--nlu", "tests/nlu_dev", "--out", str(dev))
+    rasa_test_nlu("--model", args.model, "--nlu", "tests/nlu_dev", "--out", str(dev), "--successes")
     print_intents("development set intents (tests/nlu_dev/, never trained on; changes were chosen on it)", dev)
+    print_questions(dev, "development set")
 
     if args.cross_validation:
         folds = ROOT / "results" / "cross-validation"
