@@ -6,7 +6,10 @@ still matches the arguments against the signature to find that graph: 0.25 to 0.
 prediction's 0.9 to 1.1 ms for one message here, and a parse makes one or two (DIET, and the
 question selector for the core topics). Calling the traced concrete function directly runs the
 same graph on the same inputs and gives the same outputs (tests/test_speedups.py compares the
-trained model's parses).
+trained model's parses). A concrete function called with Python arguments still binds them to
+its signature and checks each again (about a third of DIET's time under a profiler); when the
+arrays already have the traced dtypes and shapes, as Rasa builds them, they go to the graph as
+its flat list of inputs, the way that check ends (0.1 to 0.5 ms a parse less, in process).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import tensorflow as tf
 from keras.utils import tf_utils
 from rasa.shared.constants import DIAGNOSTIC_DATA
 from rasa.utils.tensorflow.models import RasaModel
@@ -29,12 +33,23 @@ def predict_through_concrete_function(self: RasaModel, batch_in: tuple[np.ndarra
         outputs = RASA_PREDICT(self, batch_in)
         if self._tf_predict_step is not None:
             self._concrete_predict_step = self._tf_predict_step.get_concrete_function()
+            self._concrete_input_specs = tf.nest.flatten(self._concrete_predict_step.structured_input_signature[0])
         return outputs
     self._training = False
-    outputs = tf_utils.sync_to_numpy_or_python_type(concrete(batch_in))
+    outputs = tf_utils.sync_to_numpy_or_python_type(call_traced(concrete, self._concrete_input_specs, batch_in))
     if DIAGNOSTIC_DATA in outputs:
         outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
     return outputs
+
+
+def call_traced(concrete: Any, specs: list[tf.TensorSpec], batch_in: tuple[np.ndarray, ...]) -> Any:
+    """`concrete(batch_in)`; straight to the graph's flat inputs when every array matches its spec."""
+    if len(batch_in) == len(specs) and all(
+        array.dtype == spec.dtype and spec.shape.is_compatible_with(array.shape)
+        for array, spec in zip(batch_in, specs, strict=True)
+    ):
+        return concrete._call_flat([tf.convert_to_tensor(array) for array in batch_in], concrete.captured_inputs)
+    return concrete(batch_in)
 
 
 def predict_through_concrete_functions() -> None:
