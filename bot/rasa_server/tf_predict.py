@@ -9,7 +9,8 @@ same graph on the same inputs and gives the same outputs (tests/test_speedups.py
 trained model's parses). A concrete function called with Python arguments still binds them to
 its signature and checks each again (about a third of DIET's time under a profiler); when the
 arrays already have the traced dtypes and shapes, as Rasa builds them, they go to the graph as
-its flat list of inputs, the way that check ends (0.1 to 0.5 ms a parse less, in process).
+its flat list of inputs, the way that check ends (in process a parse took 0.24 to 0.83 ms less in
+five of six interleaved runs, 0.28 ms more in one).
 """
 
 from __future__ import annotations
