@@ -57,6 +57,10 @@ HANDED_OVER = [
     "我把验证码告诉客服了",
     "我妈把短信验证码念给那个警官了",
     "密码报给那个人了",
+    # The money a person was cheated of, as theirs.
+    "俺爹被骗的钱还能要回来不",
+    "被骗的钱都是找亲戚借的，我该怎么还",
+    "beipian de qian neng zhao hui ma",
 ]
 
 NOT_HANDED_OVER = [
@@ -108,6 +112,10 @@ NOT_HANDED_OVER = [
     "i installed the app they sent me",
     "im too ashamed to tell my family",
     "wo mei zhuan qian",
+    # Cheated money that is not the writer's: a statistic, a recovery offer.
+    "全国一年被骗的钱有多少",
+    "有人说能帮我把被骗的钱追回来，可我从没被骗过",
+    "专业团队帮你追回被骗的钱，先交定金",
 ]
 
 

@@ -40,6 +40,9 @@ _LOSS = (
     r"|(?:钱|存款|余额|积蓄|工资|生活费|养老钱|卡里的?[^，,]{0,4})(?:全|都|就|也|一下子)*"
     r"(?:没了|少了|不见了|被转|空了|清零了?|被掏空)"
     rf"|余额(?:变成|只剩)|少了\s*{_NUMBER}|上当了|被坑了"
+    # The money someone was cheated of, named as theirs or opening the clause: "我妈被骗的钱还能追回吗";
+    # not "全国一年被骗的钱" (a statistic) nor "帮我把被骗的钱追回来" (a recovery offer).
+    r"|(?:^|我|俺|我们|咱|家里|[妈爸爹娘婆公奶爷姐哥弟妹]|老人|孩子)被骗(?:走|去)?的(?:钱|存款|积蓄|养老钱)"
 )
 _SECRET = (
     r"(?:验证码|动态码|校验码|短信码|密码|口令|\[验证码\]|\[密码\]"
@@ -63,8 +66,8 @@ _ENGLISH = (
     r"|\b(?:got|been|was|were|is) (?:drained|emptied|scammed|cheated|defrauded)\b"
     r"|\blost (?:about |around |over )?[\d¥$]"
 )
-# Toneless pinyin: "wo zhuan le qian", "bei pian le".
-_PINYIN = r"\bzhuan\s?(?:le|guo\s?qu)\b|\bbei\s?pian\s?(?:le|zou)\b|\bpian\s?zou\s?le\b"
+# Toneless pinyin: "wo zhuan le qian", "bei pian le", "beipian de qian".
+_PINYIN = r"\bzhuan\s?(?:le|guo\s?qu)\b|\bbei\s?pian\s?(?:le|zou|de\s?qian)\b|\bpian\s?zou\s?le\b"
 # "我把钱存到ATM上的安全账户了": the money itself moved into someone else's hands.
 _MONEY_MOVED = r"把(?:钱|存款|积蓄|养老钱|现金|[^，,]{0,4}万块?)[^，,]{0,6}?(?:转|汇|存|打|交|给|放)(?:到|进|入|给)"
 
