@@ -67,7 +67,11 @@ class ActionAnswerLostMoney(Action):
         if tracker.active_loop_name:
             # The urgent line was given when the walk-through started; the form asks on.
             return [SlotSet("specific_question", False)]
-        dispatcher.utter_message(text=f"{guidance.intro}\n{_urgent_line(guidance)}\n{guidance.closing}")
+        # The reply says it happened only where the person did, in words or with the "已经被骗、转了钱" button
+        # (a payload, no text): a story the classifier alone reads as a loss hears the same steps under an "if".
+        said = handed_over(text) or not text
+        intro = guidance.intro if said else guidance.intro_unconfirmed or guidance.intro
+        dispatcher.utter_message(text=f"{intro}\n{_urgent_line(guidance)}\n{guidance.closing}")
         dispatcher.utter_message(
             text="打完电话，我再问您几个简单问题，帮您理清下一步；已经说过的不会再问。"
             "不想答的可以说“跳过”，说“算了”就不问了。"

@@ -127,7 +127,7 @@ def _guidance_topics() -> list[str]:
 
 def _guidance_texts(repository, topic: str) -> list[str]:
     g = repository.guidance(topic)
-    return [g.intro, *g.steps, g.closing]
+    return [g.intro, g.intro_unconfirmed, *g.steps, g.closing]
 
 
 def test_hotlines_leave_stop_payment_and_freezing_to_the_police(repository):

@@ -223,6 +223,24 @@ async def test_a_story_gets_the_urgent_line_with_110_and_evidence(repository):
     assert events == [{"event": "slot", "timestamp": None, "name": "specific_question", "value": False}]
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("我被骗了两万", True),
+        ("/lost_money", True),  # the "已经被骗、转了钱" button
+        ("遇到骗子了怎么办", False),  # only the classifier reads a loss into it
+    ],
+)
+async def test_the_reply_takes_a_loss_for_said_only_where_the_person_said_it(repository, text, said):
+    guidance = repository.guidance("lost_money")
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerLostMoney().run(dispatcher, tracker_for(text, "lost_money"), {})
+    first = dispatcher.messages[0]["text"]
+    assert first.startswith(guidance.intro if said else guidance.intro_unconfirmed)
+    assert "如果" in guidance.intro_unconfirmed and "如果" not in guidance.intro
+    assert f"最要紧的一步：{guidance.steps[0]}" in first
+
+
 async def test_a_specific_question_is_answered_first_and_the_walk_through_offered(repository):
     key = "lost_money/evidence_materials"
     tracker = tracker_for("报案要带什么材料", "lost_money", question=(key, 0.9))

@@ -145,6 +145,8 @@ class Guidance(Entry):
     topic: Text
     title: Text  # the part's name; for a payment channel, the name the summary repeats
     intro: StrictStr = ""
+    # The intro when only the classifier, not the person's words, says it already happened.
+    intro_unconfirmed: StrictStr = ""
     steps: Words
     closing: StrictStr = ""
 
